@@ -1,0 +1,116 @@
+//! The frame every `tg-*` binary shares: common flags, stderr logging, and `main`'s mapping from
+//! errors to exit codes (a broken pipe on stdout is success).
+
+use crate::error::exit_code_of;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Flags every stage takes: the taskgraph root, the parameters file, and verbosity.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// The taskgraph root directory (holds config.yml and kinds/).
+    #[arg(short = 'r', long = "root", default_value = "taskcluster")]
+    pub root: PathBuf,
+    /// Parameters file (YAML or JSON); missing parameters get taskgraph's defaults.
+    #[arg(short = 'p', long = "parameters")]
+    pub parameters: Option<PathBuf>,
+    /// More logging on stderr (repeat for more).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+}
+
+impl CommonArgs {
+    /// The logger these flags ask for.
+    pub fn log(&self, program: &'static str) -> Log {
+        let level = if self.quiet { 0 } else { 1 + self.verbose };
+        Log { program, level }
+    }
+}
+
+/// Stderr logging with the binary's name as prefix. Level 0: errors only; 1: info; 2+: debug.
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    pub program: &'static str,
+    pub level: u8,
+}
+
+impl Log {
+    /// A logger that prints info and above.
+    pub fn new(program: &'static str) -> Self {
+        Log { program, level: 1 }
+    }
+    /// A logger that prints nothing but errors.
+    pub fn quiet(program: &'static str) -> Self {
+        Log { program, level: 0 }
+    }
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if self.level >= 1 {
+            eprintln!("{}: {}", self.program, msg.as_ref());
+        }
+    }
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if self.level >= 1 {
+            eprintln!("{}: warning: {}", self.program, msg.as_ref());
+        }
+    }
+    pub fn debug(&self, msg: impl AsRef<str>) {
+        if self.level >= 2 {
+            eprintln!("{}: {}", self.program, msg.as_ref());
+        }
+    }
+    pub fn is_debug(&self) -> bool {
+        self.level >= 2
+    }
+}
+
+/// Run a binary's body and turn its result into the process exit code, printing the error
+/// (with its context chain) on stderr as `<program>: error: ...`.
+pub fn main_with(program: &str, body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = exit_code_of(&err);
+            if code != 0 {
+                eprintln!("{program}: error: {}", render_chain(&err));
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// `outer: inner: innermost`, without repeating a message that already contains the next one.
+pub fn render_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let msg = cause.to_string();
+        if out.contains(&msg) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
+}
+
+/// What every stage reads before its input: the graph config and the resolved parameters.
+#[derive(Debug, Clone)]
+pub struct StageContext {
+    pub graph_config: crate::config::GraphConfig,
+    pub parameters: crate::params::Parameters,
+}
+
+impl StageContext {
+    /// Load `ROOT/config.yml` and the parameters named by the common flags.
+    pub fn load(args: &CommonArgs, allow_unknown_parameters: bool) -> anyhow::Result<StageContext> {
+        let graph_config = crate::config::GraphConfig::load(&args.root)?;
+        let opts = crate::params::LoadOptions { allow_unknown: allow_unknown_parameters, now: None };
+        let parameters =
+            crate::params::Parameters::load(args.parameters.as_deref(), &graph_config.vcs_root(), &opts)?;
+        Ok(StageContext { graph_config, parameters })
+    }
+}

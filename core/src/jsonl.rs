@@ -1,0 +1,250 @@
+//! JSON lines in and out: one compact JSON object per `\n`-terminated line.
+//!
+//! The reader stops at the first bad line and names `<source>:<line>`, the kind and label when
+//! it can find them, and the field path. The writer is buffered; callers `finish()` it so that a
+//! failed flush is an error, not a silent truncation.
+
+use crate::error::{bad_input, usage};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{BufRead, Write};
+
+/// Longest line accepted (bytes). A longer line is bad input, not an out-of-memory.
+pub const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
+
+/// A named source of JSON lines (`<stdin>` or a file path).
+pub struct JsonLinesReader<R> {
+    input: R,
+    source: String,
+    line_no: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> JsonLinesReader<R> {
+    pub fn new(input: R, source: impl Into<String>) -> Self {
+        JsonLinesReader { input, source: source.into(), line_no: 0, buf: Vec::new() }
+    }
+
+    /// Where the last line came from, as `<source>:<line>`.
+    pub fn position(&self) -> String {
+        format!("{}:{}", self.source, self.line_no)
+    }
+
+    /// The next non-blank line as raw text, or `None` at the end of input.
+    pub fn next_line(&mut self) -> anyhow::Result<Option<&str>> {
+        loop {
+            self.buf.clear();
+            let n = read_line_bounded(&mut self.input, &mut self.buf)
+                .map_err(|e| usage(format!("{}:{}: read error: {e}", self.source, self.line_no + 1)))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line_no += 1;
+            if n > MAX_LINE_BYTES {
+                return Err(bad_input(format!(
+                    "{}: line longer than {} bytes",
+                    self.position(),
+                    MAX_LINE_BYTES
+                )));
+            }
+            if self.buf.last() != Some(&b'\n') {
+                return Err(bad_input(format!(
+                    "{}: truncated last line (no terminating newline); is the stream complete?",
+                    self.position()
+                )));
+            }
+            let text = std::str::from_utf8(&self.buf)
+                .map_err(|e| bad_input(format!("{}: not valid UTF-8: {e}", self.position())))?;
+            if !text.trim().is_empty() {
+                // Re-borrow: returning `text` from inside the loop upsets the borrow checker.
+                return Ok(Some(std::str::from_utf8(&self.buf).unwrap_or_default()));
+            }
+        }
+    }
+
+    /// The next line parsed as a JSON value.
+    pub fn next_value(&mut self) -> anyhow::Result<Option<Value>> {
+        let pos_source = self.source.clone();
+        let Some(line) = self.next_line()? else { return Ok(None) };
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            bad_input(format!("{}:{}: malformed JSON: {e}", pos_source, self.line_no))
+        })?;
+        if !value.is_object() {
+            return Err(bad_input(format!("{}: expected a JSON object", self.position())));
+        }
+        Ok(Some(value))
+    }
+
+    /// The next line as a typed record; errors name the kind, label and field path.
+    pub fn next_record<T: DeserializeOwned>(&mut self) -> anyhow::Result<Option<T>> {
+        let Some(value) = self.next_value()? else { return Ok(None) };
+        let who = describe_record(&value);
+        let record = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            bad_input(format!("{}: {who}{}: {}", self.position(), path, e.into_inner()))
+        })?;
+        Ok(Some(record))
+    }
+
+    /// Every remaining record, stopping at the first bad one.
+    pub fn read_all<T: DeserializeOwned>(&mut self) -> anyhow::Result<Vec<T>> {
+        let mut out = Vec::new();
+        while let Some(rec) = self.next_record()? {
+            out.push(rec);
+        }
+        Ok(out)
+    }
+}
+
+/// `kind K, task L: ` for error messages, from whatever of those fields the record has.
+pub fn describe_record(value: &Value) -> String {
+    let kind = value.get("kind").and_then(Value::as_str);
+    let label = value
+        .get("label")
+        .or_else(|| value.get("name"))
+        .and_then(Value::as_str);
+    match (kind, label) {
+        (Some(k), Some(l)) => format!("kind {k}, task {l}: "),
+        (Some(k), None) => format!("kind {k}: "),
+        (None, Some(l)) => format!("task {l}: "),
+        (None, None) => String::new(),
+    }
+}
+
+/// Read one line (through `\n`) into `buf`, reading at most `MAX_LINE_BYTES + 1` bytes of it.
+fn read_line_bounded<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (used, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if buf.len() <= MAX_LINE_BYTES {
+            let room = MAX_LINE_BYTES + 1 - buf.len();
+            buf.extend_from_slice(&available[..used.min(room)]);
+        }
+        input.consume(used);
+        total += used;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Buffered JSON-lines output.
+pub struct JsonLinesWriter<W: Write> {
+    out: std::io::BufWriter<W>,
+}
+
+impl<W: Write> JsonLinesWriter<W> {
+    pub fn new(out: W) -> Self {
+        JsonLinesWriter { out: std::io::BufWriter::with_capacity(1 << 16, out) }
+    }
+
+    /// Write one record as a compact line.
+    pub fn write<T: Serialize + ?Sized>(&mut self, record: &T) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.out, record).map_err(std::io::Error::from)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Flush everything; an error here (a full disk) is reported, never ignored.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// Open `path` for reading, or stdin for `None` / `-`; the name is used in error messages.
+pub fn open_input(path: Option<&std::path::Path>) -> anyhow::Result<(Box<dyn BufRead>, String)> {
+    match path {
+        None => Ok((Box::new(std::io::stdin().lock()), "<stdin>".to_string())),
+        Some(p) if p.as_os_str() == "-" => Ok((Box::new(std::io::stdin().lock()), "<stdin>".to_string())),
+        Some(p) => {
+            let f = std::fs::File::open(p)
+                .map_err(|e| usage(format!("cannot open {}: {e}", p.display())))?;
+            Ok((Box::new(std::io::BufReader::new(f)), p.display().to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::exit_code_of;
+
+    fn reader(s: &str) -> JsonLinesReader<&[u8]> {
+        JsonLinesReader::new(s.as_bytes(), "<stdin>")
+    }
+
+    #[test]
+    fn reads_objects_and_skips_blank_lines() {
+        let mut r = reader("{\"a\":1}\n\n{\"b\":2}\n");
+        assert_eq!(r.next_value().unwrap().unwrap()["a"], 1);
+        assert_eq!(r.next_value().unwrap().unwrap()["b"], 2);
+        assert!(r.next_value().unwrap().is_none());
+    }
+
+    #[test]
+    fn names_the_bad_line() {
+        let mut r = reader("{\"a\":1}\n{oops\n");
+        r.next_value().unwrap();
+        let e = r.next_value().unwrap_err();
+        assert!(e.to_string().starts_with("<stdin>:2: malformed JSON"), "{e}");
+        assert_eq!(exit_code_of(&e), 1);
+    }
+
+    #[test]
+    fn truncated_last_line_is_an_error() {
+        let mut r = reader("{\"a\":1}\n{\"b\":");
+        r.next_value().unwrap();
+        let e = r.next_value().unwrap_err();
+        assert!(e.to_string().contains("<stdin>:2: truncated"), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let data: &[u8] = b"{\"a\":1}\n{\"b\":\"\xff\"}\n";
+        let mut r = JsonLinesReader::new(data, "in.jsonl");
+        r.next_value().unwrap();
+        let e = r.next_value().unwrap_err();
+        assert!(e.to_string().starts_with("in.jsonl:2: not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn typed_errors_name_kind_label_and_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct R {
+            kind: String,
+            label: String,
+            task: Inner,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: u32,
+        }
+        let mut r = reader("{\"kind\":\"test\",\"label\":\"t-1\",\"task\":{\"n\":\"x\"}}\n");
+        let e = r.next_record::<R>().unwrap_err().to_string();
+        assert!(e.starts_with("<stdin>:1: kind test, task t-1: task.n: invalid type"), "{e}");
+    }
+
+    #[test]
+    fn writer_writes_compact_lines() {
+        let mut buf = Vec::new();
+        let mut w = JsonLinesWriter::new(&mut buf);
+        w.write(&serde_json::json!({"a": [1, 2]})).unwrap();
+        w.finish().unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap(), "{\"a\":[1,2]}\n");
+    }
+}

@@ -1,0 +1,21 @@
+//! tg-core: what every `tg-*` stage shares.
+//!
+//! The record types that travel between stages ([`task::Task`], [`item::Item`]), the JSON-lines
+//! reader and writer ([`jsonl`]), the PyYAML-compatible YAML reader ([`yaml`]), the graph
+//! configuration ([`config`]), parameters ([`params`]), kind discovery ([`kinds`]), taskgraph's
+//! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
+//! ([`cli`]). Nothing here keeps global state.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod item;
+pub mod jsonl;
+pub mod kinds;
+pub mod merge;
+pub mod params;
+pub mod task;
+pub mod yaml;
+
+pub use error::{Failure, bad_input, usage, remote};
+pub use serde_json::{Map, Value};
