@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod graph;
 pub mod item;
 pub mod jsonl;
 pub mod kinds;

@@ -1,0 +1,192 @@
+//! A whole task graph in memory: what resolve, optimize, morph and submit read before writing.
+//!
+//! Building one checks the graph invariants every whole-graph stage relies on: labels are
+//! unique, every dependency names a task in the graph, and there is no cycle (the error prints
+//! the cycle's path). Orders are deterministic: input order, dependencies first.
+
+use crate::error::bad_input;
+use crate::task::Task;
+use std::collections::HashMap;
+
+/// Tasks by position, with a label index.
+#[derive(Debug, Clone, Default)]
+pub struct TaskGraph {
+    pub tasks: Vec<Task>,
+    index: HashMap<String, usize>,
+}
+
+impl TaskGraph {
+    /// Index `tasks`, rejecting duplicate labels. Dependencies are not checked here.
+    pub fn new(tasks: Vec<Task>) -> anyhow::Result<TaskGraph> {
+        let mut index = HashMap::with_capacity(tasks.len());
+        for (i, task) in tasks.iter().enumerate() {
+            if index.insert(task.label.clone(), i).is_some() {
+                return Err(bad_input(format!("duplicate task label {}", task.label)));
+            }
+        }
+        Ok(TaskGraph { tasks, index })
+    }
+
+    /// Index `tasks` and check that every dependency is present and there is no cycle.
+    pub fn checked(tasks: Vec<Task>) -> anyhow::Result<TaskGraph> {
+        let graph = TaskGraph::new(tasks)?;
+        graph.check_dependencies()?;
+        graph.topological_order()?;
+        Ok(graph)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Position of `label`.
+    pub fn position(&self, label: &str) -> Option<usize> {
+        self.index.get(label).copied()
+    }
+
+    /// The task labelled `label`.
+    pub fn get(&self, label: &str) -> Option<&Task> {
+        self.position(label).map(|i| &self.tasks[i])
+    }
+
+    /// Every dependency names a task of the graph; the error names both labels.
+    pub fn check_dependencies(&self) -> anyhow::Result<()> {
+        for task in &self.tasks {
+            for (name, dep) in &task.dependencies {
+                if !self.index.contains_key(dep) {
+                    return Err(bad_input(format!(
+                        "task {} depends on {dep} (as \"{name}\"), which is not in the graph; \
+                         was it filtered out upstream?",
+                        task.label
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Positions of each task's in-graph dependencies.
+    pub fn dependency_positions(&self) -> Vec<Vec<usize>> {
+        self.tasks
+            .iter()
+            .map(|t| t.dependency_labels().filter_map(|l| self.position(l)).collect())
+            .collect()
+    }
+
+    /// Positions of each task's dependents (reverse edges), in input order.
+    pub fn dependent_positions(&self) -> Vec<Vec<usize>> {
+        let mut rev = vec![Vec::new(); self.tasks.len()];
+        for (i, deps) in self.dependency_positions().into_iter().enumerate() {
+            for d in deps {
+                rev[d].push(i);
+            }
+        }
+        for list in &mut rev {
+            list.sort_unstable();
+            list.dedup();
+        }
+        rev
+    }
+
+    /// Positions with every task after its dependencies (stable: ties keep input order).
+    /// A cycle is an error that prints its path.
+    pub fn topological_order(&self) -> anyhow::Result<Vec<usize>> {
+        let deps = self.dependency_positions();
+        let mut state = vec![Visit::New; self.tasks.len()];
+        let mut order = Vec::with_capacity(self.tasks.len());
+        for start in 0..self.tasks.len() {
+            if state[start] != Visit::New {
+                continue;
+            }
+            // Iterative DFS: (node, next dependency index).
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = Visit::Active;
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                if let Some(&dep) = deps[node].get(*next) {
+                    *next += 1;
+                    match state[dep] {
+                        Visit::New => {
+                            state[dep] = Visit::Active;
+                            stack.push((dep, 0));
+                        }
+                        Visit::Active => return Err(self.cycle_error(&stack, dep)),
+                        Visit::Done => {}
+                    }
+                } else {
+                    state[node] = Visit::Done;
+                    order.push(node);
+                    stack.pop();
+                }
+            }
+        }
+        Ok(order)
+    }
+
+    fn cycle_error(&self, stack: &[(usize, usize)], back_to: usize) -> anyhow::Error {
+        let start = stack.iter().position(|(n, _)| *n == back_to).unwrap_or(0);
+        let mut path: Vec<&str> = stack[start..].iter().map(|(n, _)| self.tasks[*n].label.as_str()).collect();
+        path.push(self.tasks[back_to].label.as_str());
+        bad_input(format!("dependency cycle: {}", path.join(" -> ")))
+    }
+
+    /// Consume the graph, returning its tasks.
+    pub fn into_tasks(self) -> Vec<Task> {
+        self.tasks
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Visit {
+    New,
+    Active,
+    Done,
+}
+
+/// Read every task from a JSON-lines source and check the graph.
+pub fn read_graph<R: std::io::BufRead>(input: R, source: &str) -> anyhow::Result<TaskGraph> {
+    let tasks: Vec<Task> = crate::jsonl::JsonLinesReader::new(input, source).read_all()?;
+    TaskGraph::checked(tasks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(label: &str, deps: &[&str]) -> Task {
+        Task {
+            kind: "k".into(),
+            label: label.into(),
+            description: String::new(),
+            attributes: Default::default(),
+            dependencies: deps.iter().map(|d| (d.to_string(), d.to_string())).collect(),
+            soft_dependencies: vec![],
+            if_dependencies: vec![],
+            optimization: None,
+            task: serde_json::json!({}),
+            task_id: None,
+        }
+    }
+
+    #[test]
+    fn orders_dependencies_first() {
+        let g = TaskGraph::checked(vec![task("c", &["b"]), task("a", &[]), task("b", &["a"])]).unwrap();
+        let order: Vec<&str> = g.topological_order().unwrap().iter().map(|&i| g.tasks[i].label.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn errors_name_labels() {
+        let e = TaskGraph::checked(vec![task("a", &[]), task("a", &[])]).unwrap_err().to_string();
+        assert_eq!(e, "duplicate task label a");
+        let e = TaskGraph::checked(vec![task("a", &["gone"])]).unwrap_err().to_string();
+        assert!(e.starts_with("task a depends on gone (as \"gone\"), which is not in the graph"), "{e}");
+        let e = TaskGraph::checked(vec![task("x", &[]), task("a", &["b"]), task("b", &["c"]), task("c", &["a"])])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "dependency cycle: a -> b -> c -> a");
+    }
+}

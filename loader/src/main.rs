@@ -1,0 +1,9 @@
+//! `tg-load` binary: parse flags, run the library, map errors to exit codes.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let opts = tg_loader::Options::parse();
+    tg_core::cli::main_with(tg_loader::PROGRAM, || tg_loader::run(&opts, std::io::stdout().lock()))
+}

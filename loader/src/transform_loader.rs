@@ -1,0 +1,226 @@
+//! taskgraph's `taskgraph.loader.transform:loader` (24.5.1), the loader behind both built-in
+//! loader names.
+//!
+//! For one kind it yields, in order:
+//! 1. each entry of kind.yml's `tasks:` mapping, merged under the kind's `task-defaults`
+//!    (taskgraph's `merge(defaults, task)`), with `task-from: kind.yml`;
+//! 2. for each file named in `tasks-from` (a path relative to the kind directory), each entry of
+//!    that file except its own `task-defaults`, merged under the file's defaults (themselves
+//!    merged under the kind's defaults), with `task-from` set to the file name as written;
+//!
+//! and sets `name` to the entry's key. Keys the entry already has keep their position
+//! (`task-from` and `name` overwrite in place), as Python dict assignment does.
+//!
+//! Python accepts any *falsy* `task-defaults` (null, `{}`, `[]`, `""`, `0`, `false`) as "no
+//! defaults" and fails on any other non-mapping, on a non-mapping task, on a non-mapping
+//! `tasks-from` file and on `tasks: null`; so do we, with a message naming file, kind and task.
+//! One deliberate addition: the same task name twice in a kind (across `tasks:` and
+//! `tasks-from` files) is an error here, where taskgraph fails later on the duplicate label.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use tg_core::config::type_name;
+use tg_core::error::bad_input;
+use tg_core::item::Item;
+use tg_core::kinds::Kind;
+use tg_core::merge::merge;
+
+/// The `task-from` value of tasks defined in kind.yml itself.
+pub const KIND_FILE: &str = "kind.yml";
+
+/// Load every item of `kind` with the transform loader's semantics, in file order.
+pub fn load_kind_items(kind: &Kind) -> anyhow::Result<Vec<Item>> {
+    let kind_file = kind.path.join(KIND_FILE);
+    let defaults = kind_defaults(kind, &kind_file)?;
+    let mut items = ItemCollector::new(kind);
+    for (name, task) in kind_tasks(kind, &kind_file)? {
+        items.push(&kind_file, KIND_FILE, name, task, defaults)?;
+    }
+    for filename in tasks_from(kind) {
+        let file = kind.path.join(filename);
+        let mut tasks = load_tasks_file(kind, &file, filename)?;
+        let own_defaults = tasks.shift_remove("task-defaults");
+        let file_defaults = file_defaults(kind, &file, defaults, own_defaults)?;
+        for (name, task) in &tasks {
+            items.push(&file, filename, name, task, file_defaults.as_ref())?;
+        }
+    }
+    Ok(items.finish())
+}
+
+/// Builds items in order and rejects a name seen before in the same kind.
+struct ItemCollector<'k> {
+    kind: &'k Kind,
+    items: Vec<Item>,
+    /// Task name -> the `task-from` that defined it first.
+    seen: BTreeMap<String, String>,
+}
+
+impl<'k> ItemCollector<'k> {
+    fn new(kind: &'k Kind) -> Self {
+        ItemCollector { kind, items: Vec::new(), seen: BTreeMap::new() }
+    }
+
+    /// One task: check its shape and name, merge it under `defaults`, set `task-from` and `name`.
+    fn push(
+        &mut self,
+        file: &Path,
+        task_from: &str,
+        name: &str,
+        task: &Value,
+        defaults: Option<&Map<String, Value>>,
+    ) -> anyhow::Result<()> {
+        let kind = &self.kind.name;
+        let Value::Object(task) = task else {
+            return Err(bad_input(format!(
+                "{}: kind {kind}, task {name}: expected a mapping, got {}",
+                file.display(),
+                type_name(task)
+            )));
+        };
+        if let Some(first) = self.seen.get(name) {
+            return Err(bad_input(format!(
+                "{}: kind {kind}: duplicate task name \"{name}\" (already defined in {first})",
+                file.display()
+            )));
+        }
+        self.seen.insert(name.to_string(), task_from.to_string());
+        let mut item = match defaults {
+            Some(defaults) => merge(defaults, task),
+            None => task.clone(),
+        };
+        item.insert("task-from".into(), Value::String(task_from.to_string()));
+        item.insert("name".into(), Value::String(name.to_string()));
+        self.items.push(Item { kind: kind.clone(), name: name.to_string(), item });
+        Ok(())
+    }
+
+    fn finish(self) -> Vec<Item> {
+        self.items
+    }
+}
+
+/// Python truthiness of a YAML value: `if defaults:`.
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
+/// The kind's `task-defaults`, or `None` when it is absent or falsy.
+fn kind_defaults<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Option<&'a Map<String, Value>>> {
+    match kind.config.get("task-defaults") {
+        Some(Value::Object(map)) if !map.is_empty() => Ok(Some(map)),
+        Some(value) if is_truthy(value) => Err(bad_input(format!(
+            "{}: kind {}: task-defaults: expected a mapping, got {}",
+            kind_file.display(),
+            kind.name,
+            type_name(value)
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// kind.yml's `tasks:` mapping (absent means none; `tasks: null` fails as in taskgraph).
+fn kind_tasks<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>> {
+    match kind.config.get("tasks") {
+        None => Ok(Box::new(std::iter::empty())),
+        Some(Value::Object(tasks)) => Ok(Box::new(tasks.iter().map(|(k, v)| (k.as_str(), v)))),
+        Some(other) => Err(bad_input(format!(
+            "{}: kind {}: tasks: expected a mapping, got {}",
+            kind_file.display(),
+            kind.name,
+            type_name(other)
+        ))),
+    }
+}
+
+/// The file names listed in `tasks-from` (tg-core has checked it is a list of strings).
+fn tasks_from(kind: &Kind) -> impl Iterator<Item = &str> {
+    kind.config
+        .get("tasks-from")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+/// Read one `tasks-from` file, which must exist and hold a mapping.
+fn load_tasks_file(kind: &Kind, file: &Path, filename: &str) -> anyhow::Result<Map<String, Value>> {
+    if !file.is_file() {
+        return Err(bad_input(format!(
+            "{}: kind {}: tasks-from file {filename} not found: {}",
+            kind.path.join(KIND_FILE).display(),
+            kind.name,
+            file.display()
+        )));
+    }
+    match tg_core::yaml::load_file(file)? {
+        Value::Object(tasks) => Ok(tasks),
+        other => Err(bad_input(format!(
+            "{}: kind {}: a tasks-from file must hold a mapping of tasks, got {}",
+            file.display(),
+            kind.name,
+            type_name(&other)
+        ))),
+    }
+}
+
+/// The defaults for one `tasks-from` file: its own `task-defaults` merged under the kind's.
+fn file_defaults(
+    kind: &Kind,
+    file: &Path,
+    kind_defaults: Option<&Map<String, Value>>,
+    own: Option<Value>,
+) -> anyhow::Result<Option<Map<String, Value>>> {
+    let own = match own {
+        Some(Value::Object(map)) => Some(map),
+        Some(value) if is_truthy(&value) => {
+            return Err(bad_input(format!(
+                "{}: kind {}: task-defaults: expected a mapping, got {}",
+                file.display(),
+                kind.name,
+                type_name(&value)
+            )))
+        }
+        _ => None,
+    };
+    Ok(match (kind_defaults, own) {
+        (Some(kind_defaults), own) => Some(merge(kind_defaults, &own.unwrap_or_default())),
+        (None, Some(own)) if !own.is_empty() => Some(own),
+        (None, _) => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn truthiness_follows_python() {
+        for (value, truthy) in [
+            (json!(null), false),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(0.0), false),
+            (json!(""), false),
+            (json!([]), false),
+            (json!({}), false),
+            (json!(true), true),
+            (json!(2), true),
+            (json!("x"), true),
+            (json!([0]), true),
+            (json!({"a": null}), true),
+        ] {
+            assert_eq!(is_truthy(&value), truthy, "{value}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! tg-morph (being written).

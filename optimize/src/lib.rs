@@ -1,0 +1,1 @@
+//! tg-optimize (being written).

@@ -1,0 +1,1 @@
+//! tg-resolve (being written).

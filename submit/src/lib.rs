@@ -1,0 +1,1 @@
+//! tg-submit (being written).

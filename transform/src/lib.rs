@@ -1,0 +1,48 @@
+//! tg-transform: items (from tg-load) -> tasks in `Task.to_json()` shape.
+//!
+//! Kind by kind, in kind-dependency order, each kind's transform sequence (the names kind.yml
+//! uses, e.g. `taskgraph.transforms.run:transforms`) is applied to its items. Each taskgraph
+//! transform module has a native Rust module here; [`registry::lookup`] is the explicit table
+//! from names to those modules. The tasks of a kind's `kind-dependencies` are handed to its
+//! transforms through [`TransformConfig::kind_dependencies_tasks`].
+
+pub mod driver;
+pub mod registry;
+pub mod transforms;
+pub mod util;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+use std::path::Path;
+use tg_core::cli::Log;
+use tg_core::config::GraphConfig;
+use tg_core::params::Parameters;
+use tg_core::task::Task;
+
+pub use util::task_dict::TaskDict;
+
+/// Everything a transform step may read: taskgraph's `TransformConfig`.
+pub struct TransformConfig<'a> {
+    /// The kind's name.
+    pub kind: &'a str,
+    /// The kind's directory (`ROOT/kinds/<kind>`).
+    pub path: &'a Path,
+    /// The parsed kind.yml.
+    pub config: &'a Map<String, Value>,
+    /// The parameters of this run.
+    pub params: &'a Parameters,
+    /// Tasks of the kinds this kind depends on, label -> task, in load order.
+    pub kind_dependencies_tasks: &'a IndexMap<String, Task>,
+    /// config.yml.
+    pub graph_config: &'a GraphConfig,
+    /// Stderr logging.
+    pub log: Log,
+}
+
+/// A transform step: taskgraph's `transforms(config, tasks)` generator, applied to a whole kind.
+pub type TransformFn = fn(&TransformConfig<'_>, Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>>;
+
+/// An error inside a transform, naming the kind and task: `kind K, task T: message`.
+pub fn task_error(config: &TransformConfig<'_>, task: &TaskDict, message: impl std::fmt::Display) -> anyhow::Error {
+    tg_core::bad_input(format!("kind {}, task {}: {message}", config.kind, util::task_dict::task_name(task)))
+}
