@@ -1,0 +1,107 @@
+//! `cargo xtask`: the project's own commands, in Rust so they run wherever cargo does.
+//!
+//! - `ci`: what `.ci/run` runs: release build, the whole test suite, and the fidelity figures.
+//! - `fidelity [STAGE]`: `../shared/tools/fidelity.py` on the release binaries.
+//! - `demo`: the README's main command: the pipeline end to end on the embedded `kinds/`.
+//! - `golden`: regenerate the Python reference outputs for `kinds/` (needs taskgraph 24.5.1).
+//! - `bench`: speed and memory against Python taskgraph (see `bench.rs`).
+
+mod bench;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Release build, all tests, then fidelity figures (informational).
+    Ci,
+    /// Compare our stages with Python taskgraph on ../shared/realworld (STAGE: load, full, target-graph, morphed).
+    Fidelity {
+        #[arg(default_value = "full")]
+        stage: String,
+    },
+    /// Run the decision pipeline on kinds/ (dry-run queue unless Taskcluster is configured).
+    Demo,
+    /// Regenerate tests/golden from Python taskgraph 24.5.1.
+    Golden,
+    /// Speed and memory against Python taskgraph on synthetic and real-world configs.
+    Bench {
+        /// Synthetic config sizes (tasks), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,50000")]
+        tasks: Vec<usize>,
+        /// Skip Python taskgraph (ours only).
+        #[arg(long)]
+        no_python: bool,
+        /// Skip the ../shared/realworld cases.
+        #[arg(long)]
+        no_realworld: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match cli.cmd {
+        Cmd::Ci => ci(&root),
+        Cmd::Fidelity { stage } => fidelity(&root, &stage).map(|_| ()),
+        Cmd::Demo => {
+            run(cargo().args(["build", "--release", "--bins", "-q"]))?;
+            run(Command::new("bash").arg("kinds/decision.sh").env("TG_BIN", root.join("target/release")))
+        }
+        Cmd::Golden => run(Command::new("bash").arg("tests/golden/regenerate.sh")),
+        Cmd::Bench { tasks, no_python, no_realworld } => {
+            bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld })
+        }
+    }
+}
+
+/// The workspace root (the parent of xtask/).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn ci(root: &Path) -> Result<()> {
+    run(cargo().args(["build", "--release", "--workspace", "--bins"]))?;
+    run(cargo().args(["test", "--release", "--workspace"]))?;
+    let shared = root.join("../shared");
+    if shared.join("tools/fidelity.py").is_file() {
+        for stage in ["full", "target-graph", "morphed"] {
+            // Informational: the figures go to the log; failures are what the tests assert.
+            if let Err(e) = fidelity(root, stage) {
+                eprintln!("xtask: fidelity {stage}: {e:#}");
+            }
+        }
+    } else {
+        eprintln!("xtask: SKIPPED fidelity: ../shared not found");
+    }
+    Ok(())
+}
+
+fn fidelity(root: &Path, stage: &str) -> Result<bool> {
+    let script = root.join("../shared/tools/fidelity.py");
+    let status = Command::new("python3").arg(script).arg(stage).status().context("cannot run python3")?;
+    Ok(status.success())
+}
