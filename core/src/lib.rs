@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod merge;
 pub mod params;
 pub mod task;
+pub mod taskcluster;
 pub mod yaml;
 
 pub use error::{Failure, bad_input, usage, remote};

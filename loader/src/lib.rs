@@ -64,10 +64,10 @@ pub fn load_items(opts: &Options) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     for kind in &kinds {
         let loaded = load_kind(kind)?;
-        log.debug(format!("kind {}: {} items", kind.name, loaded.len()));
+        log.debug(format!("kind {}: {}", kind.name, count(loaded.len(), "item")));
         items.extend(loaded);
     }
-    log.info(format!("loaded {} items from {} kinds", items.len(), kinds.len()));
+    log.info(format!("loaded {} from {}", count(items.len(), "item"), count(kinds.len(), "kind")));
     Ok(items)
 }
 
@@ -90,6 +90,15 @@ fn load_context(opts: &Options) -> anyhow::Result<StageContext> {
 pub fn load_kind(kind: &Kind) -> anyhow::Result<Vec<Item>> {
     loaders::check_default_loader_transforms(kind)?;
     transform_loader::load_kind_items(kind)
+}
+
+/// `1 item`, `2 items`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Write items as compact JSON lines; an I/O error (a closed pipe included) is returned.

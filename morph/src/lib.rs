@@ -1,1 +1,348 @@
-//! tg-morph (being written).
+//! tg-morph: the optimized task graph in, the morphed task graph out (JSON lines).
+//!
+//! taskgraph 24.5.1 registers two morphs (`taskgraph/morph.py`), applied in this order:
+//!
+//! 1. [`add_index_tasks`]: the queue accepts at most 64 routes per task. A task with more
+//!    loses its `index.*` routes, and a new task `index-task-<label>` (kind `misc`, on the
+//!    `misc` worker alias) depending on it inserts those index paths itself, with scopes
+//!    collapsed by the trust domain's regex and `taskgraph.index-path-regexes`.
+//! 2. [`add_code_review_task`]: when the `code-review` parameter is set and some task has the
+//!    `code-review` attribute, a `code-review` task (built-in/succeed) depends on all of them.
+//!
+//! Relative datestamps stay as they are (tg-submit resolves them). Input tasks keep their
+//! order; added tasks follow them (each depends only on tasks before it).
+
+pub mod workertype;
+
+use indexmap::IndexMap;
+use regex::Regex;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use tg_core::config::GraphConfig;
+use tg_core::params::Parameters;
+use tg_core::task::Task;
+use tg_core::{bad_input, usage};
+use tg_optimize::strategy::is_truthy;
+use tg_optimize::taskids::TaskIdGenerator;
+
+/// The queue's limit on routes per task.
+pub const MAX_ROUTES: usize = 64;
+
+/// Environment the code-review morph reads (`TASKGRAPH_HEAD_REPOSITORY`, `TASKGRAPH_HEAD_REV`).
+#[derive(Clone, Debug, Default)]
+pub struct MorphEnv {
+    pub taskgraph_head_repository: Option<String>,
+    pub taskgraph_head_rev: Option<String>,
+}
+
+/// What the morphs read.
+pub struct MorphContext<'a> {
+    pub graph_config: &'a GraphConfig,
+    pub parameters: &'a Parameters,
+    pub env: &'a MorphEnv,
+}
+
+/// The optimized graph as morphs see it: tasks with taskIds, and label -> taskId.
+pub struct MorphedGraph {
+    pub tasks: Vec<Task>,
+    pub label_to_task_id: BTreeMap<String, String>,
+}
+
+impl MorphedGraph {
+    /// Check an optimized graph: every task has a taskId, labels and taskIds are unique.
+    /// `label_to_task_id` (from tg-optimize, with replaced tasks) is extended by the tasks'.
+    pub fn new(tasks: Vec<Task>, mut label_to_task_id: BTreeMap<String, String>) -> anyhow::Result<MorphedGraph> {
+        let mut labels = BTreeSet::new();
+        let mut ids = BTreeMap::new();
+        for task in &tasks {
+            let Some(id) = &task.task_id else {
+                return Err(bad_input(format!(
+                    "task {} has no task_id: tg-morph reads the optimized graph (tg-optimize's output)",
+                    task.label
+                )));
+            };
+            if !labels.insert(task.label.as_str()) {
+                return Err(bad_input(format!("duplicate task label {}", task.label)));
+            }
+            if let Some(other) = ids.insert(id.as_str(), task.label.as_str()) {
+                return Err(bad_input(format!("tasks {other} and {} have the same task_id {id}", task.label)));
+            }
+            label_to_task_id.insert(task.label.clone(), id.clone());
+        }
+        Ok(MorphedGraph { tasks, label_to_task_id })
+    }
+
+    /// `amend_taskgraph`: append new tasks; their labels must be new.
+    fn amend(&mut self, added: Vec<Task>) -> anyhow::Result<()> {
+        for task in added {
+            let id = task.task_id.clone().unwrap_or_default();
+            if self.label_to_task_id.contains_key(&task.label) {
+                return Err(bad_input(format!("morph: a task labelled {} already exists", task.label)));
+            }
+            self.label_to_task_id.insert(task.label.clone(), id);
+            self.tasks.push(task);
+        }
+        Ok(())
+    }
+
+    /// Every taskId in use (tasks and label_to_task_id), so new ids can avoid them.
+    fn used_ids(&self) -> BTreeSet<String> {
+        self.label_to_task_id.values().cloned().chain(self.tasks.iter().filter_map(|t| t.task_id.clone())).collect()
+    }
+}
+
+/// Apply every morph, in taskgraph's order.
+pub fn morph(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator, log: tg_core::cli::Log) -> anyhow::Result<()> {
+    let added = add_index_tasks(graph, ctx, ids)?;
+    if added > 0 {
+        log.info(format!("Added {added} index tasks"));
+    }
+    if add_code_review_task(graph, ctx, ids)? {
+        log.info("Added code review task.");
+    }
+    Ok(())
+}
+
+/// A taskId not used anywhere in the graph yet.
+fn fresh_id(graph: &MorphedGraph, ids: &mut TaskIdGenerator) -> anyhow::Result<String> {
+    let used = graph.used_ids();
+    loop {
+        let id = ids.next_id()?;
+        if !used.contains(&id) {
+            return Ok(id);
+        }
+    }
+}
+
+/// The first morph; returns how many index tasks it added.
+pub fn add_index_tasks(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<usize> {
+    let mut added = Vec::new();
+    for i in 0..graph.tasks.len() {
+        let routes = match graph.tasks[i].task.get("routes") {
+            None => continue,
+            Some(Value::Array(routes)) => routes.len(),
+            Some(_) => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label))),
+        };
+        if routes <= MAX_ROUTES {
+            continue;
+        }
+        let index_task = make_index_task(&mut graph.tasks[i], ctx)?;
+        added.push(index_task);
+    }
+    let count = added.len();
+    for mut task in added {
+        task.task_id = Some(fresh_id(graph, ids)?);
+        graph.amend(vec![task])?;
+    }
+    Ok(count)
+}
+
+/// `make_index_task`: strip the parent's index routes and build the task that inserts them.
+fn make_index_task(parent: &mut Task, ctx: &MorphContext) -> anyhow::Result<Task> {
+    let label = parent.label.clone();
+    let err = |msg: String| bad_input(format!("task {label}: {msg}"));
+    let parent_id = parent.task_id.clone().unwrap_or_default();
+    let routes = match parent.task.get("routes") {
+        Some(Value::Array(routes)) => routes.clone(),
+        _ => return Err(err("task.routes: expected a list".into())),
+    };
+    let mut index_paths = Vec::new();
+    let mut kept_routes = Vec::new();
+    for route in &routes {
+        let Value::String(route) = route else { return Err(err(format!("task.routes: expected strings, got {route}"))) };
+        match route.strip_prefix("index.") {
+            Some(path) => index_paths.push(path.to_string()),
+            None => kept_routes.push(Value::String(route.clone())),
+        }
+    }
+    // `route.split(".", 1)[1]` of "index." is "", as here.
+    let scopes = index_scopes(&index_paths, ctx.graph_config).map_err(err)?;
+    let mut task = derive_index_task(parent, ctx).map_err(err)?;
+    parent.task["routes"] = Value::Array(kept_routes);
+
+    task.task["scopes"] = Value::Array(scopes.into_iter().map(Value::String).collect());
+    let rank = parent.task.get("extra").and_then(|e| e.get("index")).and_then(|i| i.get("rank"));
+    let mut command = vec![Value::String("insert-indexes.js".into())];
+    command.extend(index_paths.into_iter().map(Value::String));
+    let env = json!({"TARGET_TASKID": parent_id, "INDEX_RANK": python_str(rank.unwrap_or(&json!(0)))});
+    if let Some(payload) = task.task.get_mut("payload").and_then(Value::as_object_mut) {
+        payload.insert("command".into(), Value::Array(command));
+        payload.insert("env".into(), env);
+    }
+    Ok(task)
+}
+
+/// `derive_index_task`: the shell of the index task for `parent`.
+fn derive_index_task(parent: &Task, ctx: &MorphContext) -> Result<Task, String> {
+    let label = format!("index-task-{}", parent.label);
+    let level = ctx.parameters.str("level");
+    let (provisioner, worker_type) = workertype::get_worker_type(ctx.graph_config, "misc", level)?;
+    let def = &parent.task;
+    let field = |path: &[&str]| -> Result<Value, String> {
+        let mut v = def;
+        for key in path {
+            v = v.get(*key).ok_or_else(|| format!("task.{}: required key missing", path.join(".")))?;
+        }
+        Ok(v.clone())
+    };
+    let description = match field(&["metadata", "description"])? {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    let task_def = json!({
+        "provisionerId": provisioner,
+        "workerType": worker_type,
+        "dependencies": [parent.task_id.clone().unwrap_or_default()],
+        "created": {"relative-datestamp": "0 seconds"},
+        "deadline": field(&["deadline"])?,
+        "expires": field(&["deadline"])?,
+        "metadata": {
+            "name": label,
+            "description": format!("index-task for {description}"),
+            "owner": field(&["metadata", "owner"])?,
+            "source": field(&["metadata", "source"])?,
+        },
+        "scopes": [],
+        "payload": {
+            "image": {
+                "path": "public/image.tar.zst",
+                "namespace": "taskgraph.cache.level-3.docker-images.v2.index-task.latest",
+                "type": "indexed-image",
+            },
+            "features": {"taskclusterProxy": true},
+            "maxRunTime": 600,
+        },
+    });
+    let dependencies = IndexMap::from([("parent".to_string(), parent.task_id.clone().unwrap_or_default())]);
+    Ok(new_task("misc", &label, task_def, dependencies))
+}
+
+/// A task as `Task(kind=..., label=..., attributes={}, task=..., dependencies=...)` makes it.
+fn new_task(kind: &str, label: &str, task: Value, dependencies: IndexMap<String, String>) -> Task {
+    let mut attributes = Map::new();
+    attributes.insert("kind".into(), Value::String(kind.into()));
+    Task {
+        kind: kind.into(),
+        label: label.into(),
+        description: String::new(),
+        attributes,
+        dependencies,
+        soft_dependencies: Vec::new(),
+        if_dependencies: Vec::new(),
+        optimization: None,
+        task,
+        task_id: None,
+    }
+}
+
+/// `index:insert-task:<path>` scopes, each path collapsed to `group(1) + "*"` by the first
+/// regex that matches its start (the trust domain's, then `taskgraph.index-path-regexes`).
+fn index_scopes(paths: &[String], config: &GraphConfig) -> Result<BTreeSet<String>, String> {
+    let mut patterns = vec![format!(r"({}\.v2\.[^.]*\.).*", regex::escape(config.trust_domain()))];
+    match config.taskgraph_key("index-path-regexes") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let Value::String(p) = item else {
+                    return Err(format!("taskgraph.index-path-regexes: expected strings, got {item}"));
+                };
+                patterns.push(p.clone());
+            }
+        }
+        Some(other) => return Err(format!("taskgraph.index-path-regexes: expected a list, got {other}")),
+    }
+    let regexes = patterns
+        .iter()
+        .map(|p| {
+            Regex::new(&format!("^(?:{p})"))
+                .map(|re| (p, re))
+                .map_err(|e| format!("index-path-regexes: {p:?} is not a valid regular expression: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut scopes = BTreeSet::new();
+    for path in paths {
+        let mut collapsed = path.clone();
+        for (pattern, re) in &regexes {
+            if let Some(caps) = re.captures(path) {
+                let group = caps.get(1).ok_or_else(|| {
+                    format!("index-path-regexes: {pattern:?} matched {path:?} but has no group 1 to keep")
+                })?;
+                collapsed = format!("{}*", group.as_str());
+                break;
+            }
+        }
+        scopes.insert(format!("index:insert-task:{collapsed}"));
+    }
+    Ok(scopes)
+}
+
+/// Python `str()` of a JSON scalar (for `INDEX_RANK`).
+fn python_str(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The second morph; true when it added the code-review task.
+pub fn add_code_review_task(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<bool> {
+    let Some(review) = ctx.parameters.get("code-review").filter(|v| is_truthy(v)) else { return Ok(false) };
+    let mut reviewed: IndexMap<String, String> = IndexMap::new();
+    for task in &graph.tasks {
+        if task.attributes.get("code-review").is_some_and(is_truthy) {
+            reviewed.insert(task.label.clone(), task.task_id.clone().unwrap_or_default());
+        }
+    }
+    if reviewed.is_empty() {
+        return Ok(false);
+    }
+    let build_target = review
+        .get("phabricator-build-target")
+        .cloned()
+        .ok_or_else(|| bad_input("parameter code-review: phabricator-build-target: required key missing"))?;
+    let param = |name: &str| {
+        ctx.parameters.get(name).cloned().ok_or_else(|| usage(format!("parameter {name} is missing")))
+    };
+    let mut dependencies: Vec<&String> = reviewed.values().collect();
+    dependencies.sort();
+    let task_def = json!({
+        "provisionerId": "built-in",
+        "workerType": "succeed",
+        "dependencies": dependencies,
+        "requires": "all-resolved",
+        "created": {"relative-datestamp": "0 seconds"},
+        "deadline": {"relative-datestamp": "1 day"},
+        "expires": {"relative-datestamp": "1 day"},
+        "metadata": {
+            "name": "code-review",
+            "description": "List all issues found in static analysis and linting tasks",
+            "owner": param("owner")?,
+            "source": morph_url(ctx.env),
+        },
+        "scopes": [],
+        "payload": {},
+        "routes": ["project.relman.codereview.v1.try_ending"],
+        "extra": {
+            "code-review": {
+                "phabricator-build-target": build_target,
+                "repository": param("head_repository")?,
+                "revision": param("head_rev")?,
+            }
+        },
+    });
+    let mut task = new_task("misc", "code-review", task_def, reviewed);
+    task.task_id = Some(fresh_id(graph, ids)?);
+    graph.amend(vec![task])?;
+    Ok(true)
+}
+
+/// `_get_morph_url()`: where morph.py lives, for the code-review task's metadata.source.
+fn morph_url(env: &MorphEnv) -> String {
+    let repo = env.taskgraph_head_repository.as_deref().unwrap_or("https://github.com/taskcluster/taskgraph");
+    let rev = env.taskgraph_head_rev.as_deref().unwrap_or("default");
+    format!("{repo}/raw-file/{rev}/src/taskgraph/morph.py")
+}

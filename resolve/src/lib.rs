@@ -1,1 +1,250 @@
-//! tg-resolve (being written).
+//! tg-resolve: the stage between tg-transform and tg-optimize. It reads every task (JSON lines,
+//! `Task.to_json()` shape), builds and checks the full task graph, selects the target tasks and
+//! closes them over their dependencies, as taskgraph 24.5.1's generator phases `full_task_graph`,
+//! `target_task_set` and `target_task_graph` do.
+//!
+//! 1. Full graph ([`tg_core::graph::TaskGraph`]): labels unique, every dependency present (the
+//!    error names both labels), no cycle (the error prints its path); then taskgraph's
+//!    full-graph verifications ([`verify`]). With `target-kinds`, only those kinds, their
+//!    kind-dependencies and `docker-image` are kept first (what `taskgraph -k` loads).
+//! 2. Target task set ([`target`]): the `filters` parameter, running the `target_tasks_method`.
+//! 3. Target task graph ([`closure`]): target tasks plus `always_target` tasks, plus all their
+//!    dependencies.
+//!
+//! Nothing is written until everything has been checked. Modules: [`params`] (parameters and
+//! overrides), [`target`], [`try_syntax`] (with [`shlex`]), [`closure`], [`verify`], [`output`]
+//! (with [`dot`]), and [`diff`] behind the `tg-diff` binary; [`pyish`] has Python-compatible
+//! helpers.
+
+pub mod closure;
+pub mod diff;
+pub mod dot;
+pub mod output;
+pub mod params;
+pub mod pyish;
+pub mod shlex;
+pub mod target;
+pub mod try_syntax;
+pub mod verify;
+
+use output::{Format, Selection};
+use std::io::Write;
+use std::path::PathBuf;
+use tg_core::cli::{CommonArgs, Log, StageContext};
+use tg_core::graph::TaskGraph;
+use tg_core::jsonl::{open_input, JsonLinesReader};
+use tg_core::task::Task;
+
+/// The binary's name, the prefix of its stderr lines.
+pub const PROGRAM: &str = "tg-resolve";
+
+const AFTER_HELP: &str = "\
+Output (default): the target task graph, one task per line, dependencies first.
+  --full             the full task graph instead (every task, checked and verified)
+  --target           the target task set (no dependencies added), as `taskgraph target`
+  --labels           sorted labels, one JSON string per line (jq -r . for bare labels);
+                     alone it lists the target tasks; with --full/--stage another graph's
+  --format json      one object keyed by label, as `taskgraph ... --json` prints it
+  --format dot       a Graphviz picture, one coloured cluster per kind
+Target methods: default, codereview, nothing, try_syntax (alias try_option_syntax; reads the
+message parameter, e.g. --message 'try: -b do -p all -u all').
+Exit codes: 0 ok (also when the reader closes the pipe), 1 bad input (broken graph, failed
+verification, unknown method/filter, bad try syntax), 2 usage or unreadable file.
+
+Example:
+  tg-load -p params.yml | tg-transform -p params.yml | tg-resolve -p params.yml | tg-optimize -p params.yml";
+
+/// Which graph to write.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Every task, checked and verified.
+    Full,
+    /// The target task set, without dependencies.
+    Target,
+    /// The target tasks, always-target tasks and all their dependencies.
+    TargetGraph,
+}
+
+/// Command-line options of `tg-resolve`.
+#[derive(clap::Parser, Debug, Clone)]
+#[command(
+    name = "tg-resolve",
+    version,
+    about = "Build and check the full task graph, select the target tasks and add their dependencies",
+    after_help = AFTER_HELP
+)]
+pub struct Options {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Tasks to read (JSON lines); `-` or nothing reads stdin.
+    pub input: Option<PathBuf>,
+    /// Write the full task graph.
+    #[arg(long, conflicts_with_all = ["target", "stage"])]
+    pub full: bool,
+    /// Write the target task set (as `taskgraph target`).
+    #[arg(long, conflicts_with = "stage")]
+    pub target: bool,
+    /// Which graph to write (default: target-graph; target with --labels).
+    #[arg(long, value_enum)]
+    pub stage: Option<Stage>,
+    /// Write sorted labels, one JSON string per line (the target tasks unless a graph is chosen).
+    #[arg(long, conflicts_with = "format")]
+    pub labels: bool,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Accept parameters that taskgraph's base schema does not define (project extensions).
+    #[arg(long)]
+    pub allow_unknown_parameters: bool,
+    /// Set the `message` parameter (the commit message `try_syntax` parses).
+    #[arg(short = 'm', long, value_name = "TEXT")]
+    pub message: Option<String>,
+    /// Set `target_tasks_method`.
+    #[arg(long, value_name = "METHOD")]
+    pub target_tasks_method: Option<String>,
+    /// Keep only these kinds, their kind-dependencies and docker-image (sets `target-kinds`).
+    #[arg(short = 'k', long = "target-kind", value_name = "KIND")]
+    pub target_kinds: Vec<String>,
+    /// Skip taskgraph's full-graph verifications (graph invariants are still checked).
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+impl Options {
+    /// The graph to write, after the shortcuts.
+    pub fn stage(&self) -> Stage {
+        match (self.full, self.target, self.stage) {
+            (true, _, _) => Stage::Full,
+            (_, true, _) => Stage::Target,
+            (_, _, Some(s)) => s,
+            _ if self.labels => Stage::Target,
+            _ => Stage::TargetGraph,
+        }
+    }
+
+    /// The output format, after the shortcuts.
+    pub fn format(&self) -> Format {
+        if self.labels {
+            Format::Labels
+        } else {
+            self.format.unwrap_or(Format::Jsonl)
+        }
+    }
+
+    fn overrides(&self) -> params::Overrides {
+        params::Overrides {
+            message: self.message.clone(),
+            target_kinds: self.target_kinds.clone(),
+            target_tasks_method: self.target_tasks_method.clone(),
+        }
+    }
+}
+
+/// Read the input named by the options, resolve, and write the chosen graph to `out`.
+pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
+    let ctx = params::load_context(&opts.common, opts.allow_unknown_parameters, &opts.overrides())?;
+    let (input, source) = open_input(opts.input.as_deref())?;
+    let tasks: Vec<Task> = JsonLinesReader::new(input, source).read_all()?;
+    let log = opts.common.log(PROGRAM);
+    let resolved = resolve(tasks, &ctx, opts.stage(), !opts.no_verify, log)?;
+    output::write(&resolved.selection(opts.stage()), opts.format(), out)
+}
+
+/// Every graph tg-resolve computes, by position in `graph`.
+pub struct Resolved {
+    /// The full task graph (target-method annotations applied, when a target set was made).
+    pub graph: TaskGraph,
+    /// Positions in dependency order.
+    pub order: Vec<usize>,
+    /// Target task positions (empty when only the full graph was asked for).
+    pub targets: Vec<usize>,
+    /// Membership of the target task graph.
+    pub in_target_graph: Vec<bool>,
+}
+
+impl Resolved {
+    /// The tasks of one stage, in output order.
+    pub fn selection(&self, stage: Stage) -> Selection<'_> {
+        let mut is_target = vec![false; self.graph.len()];
+        for &i in &self.targets {
+            is_target[i] = true;
+        }
+        let keep = |i: usize| match stage {
+            Stage::Full => true,
+            Stage::Target => is_target[i],
+            Stage::TargetGraph => self.in_target_graph[i],
+        };
+        let positions: Vec<usize> = self.order.iter().copied().filter(|&i| keep(i)).collect();
+        let requested = (stage == Stage::TargetGraph).then(|| positions.iter().map(|&i| is_target[i]).collect());
+        let title = match stage {
+            Stage::Full => "full task graph",
+            Stage::Target => "target task set",
+            Stage::TargetGraph => "target task graph",
+        };
+        Selection { tasks: positions.iter().map(|&i| &self.graph.tasks[i]).collect(), requested, title: title.into() }
+    }
+
+    /// Labels of a stage, sorted.
+    pub fn labels(&self, stage: Stage) -> Vec<String> {
+        let mut labels: Vec<String> = self.selection(stage).tasks.iter().map(|t| t.label.clone()).collect();
+        labels.sort();
+        labels
+    }
+}
+
+/// Resolve `tasks` up to `stage`: full graph (checked, verified when `verify`), target task set,
+/// target task graph. `targets` also holds the always-target tasks' positions only through
+/// `in_target_graph`.
+pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool, log: Log) -> anyhow::Result<Resolved> {
+    target::filters(&ctx.parameters)?;
+    if stage != Stage::Full {
+        target::target_method(&ctx.parameters)?;
+    }
+    let tasks = restrict_to_target_kinds(tasks, ctx, log)?;
+    let mut graph = TaskGraph::checked(tasks)?;
+    let order = graph.topological_order()?;
+    let edges: usize = graph.tasks.iter().map(|t| t.dependencies.len()).sum();
+    log.info(format!("full task graph: {} tasks, {edges} dependencies", graph.len()));
+    if verify {
+        let vctx = verify::VerifyContext {
+            trust_domain: ctx.graph_config.trust_domain(),
+            level: ctx.parameters.str("level"),
+            log,
+        };
+        verify::verify_full_graph(&graph, &order, &vctx)?;
+    }
+    if stage == Stage::Full {
+        let n = graph.len();
+        return Ok(Resolved { graph, order, targets: Vec::new(), in_target_graph: vec![true; n] });
+    }
+    let tctx = target::TargetContext { parameters: &ctx.parameters, graph_config: &ctx.graph_config, log };
+    let targets = target::target_task_set(&mut graph.tasks, &tctx)?;
+    let always = closure::always_target_tasks(&graph.tasks, &ctx.parameters)?;
+    let added = always.iter().filter(|i| targets.binary_search(i).is_err()).count();
+    log.info(format!("adding {added} tasks with `always_target` attribute"));
+    let requested: Vec<usize> = targets.iter().chain(&always).copied().collect();
+    let in_target_graph = closure::transitive_closure(&graph, &requested);
+    let size = in_target_graph.iter().filter(|m| **m).count();
+    log.info(format!("target task graph: {size} tasks ({} targets)", targets.len()));
+    Ok(Resolved { graph, order, targets, in_target_graph })
+}
+
+/// With `target-kinds`, drop tasks of kinds outside those kinds, their kind-dependencies and
+/// docker-image (read from `ROOT/kinds/*/kind.yml`), saying how many were dropped.
+fn restrict_to_target_kinds(tasks: Vec<Task>, ctx: &StageContext, log: Log) -> anyhow::Result<Vec<Task>> {
+    let targets = params::target_kinds(&ctx.parameters);
+    if targets.is_empty() {
+        return Ok(tasks);
+    }
+    let kinds = tg_core::kinds::load_kinds(&ctx.graph_config, &targets)?;
+    let names: Vec<&str> = kinds.iter().map(|k| k.name.as_str()).collect();
+    let before = tasks.len();
+    let kept: Vec<Task> = tasks.into_iter().filter(|t| names.contains(&t.kind.as_str())).collect();
+    log.info(format!(
+        "target-kinds {}: kept kinds {}; dropped {} tasks of other kinds",
+        targets.join(", "),
+        names.join(", "),
+        before - kept.len()
+    ));
+    Ok(kept)
+}

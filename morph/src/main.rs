@@ -1,0 +1,83 @@
+//! `tg-morph -r ROOT -p PARAMS < optimized.jsonl > morphed.jsonl`
+
+use clap::Parser;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tg_core::cli::{CommonArgs, StageContext};
+use tg_core::task::Task;
+use tg_morph::{MorphContext, MorphEnv, MorphedGraph};
+use tg_optimize::taskids::TaskIdGenerator;
+
+const PROGRAM: &str = "tg-morph";
+
+/// Salt mixed into --seed so that morph-made taskIds differ from tg-optimize's with the same seed.
+const SEED_SALT: u64 = 0x6d6f_7270_685f_6964;
+
+/// Apply taskgraph's graph morphs to an optimized task graph.
+///
+/// Reads the optimized graph (JSON lines, each task with its `task_id`) and writes the morphed
+/// graph: index tasks for tasks with more than 64 routes, and the code-review task when the
+/// `code-review` parameter asks for it.
+#[derive(Parser, Debug)]
+#[command(name = PROGRAM, version)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Deterministic taskIds for added tasks from this seed (default: random).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// label-to-taskid.json from tg-optimize (it also lists replaced tasks); default: the
+    /// input tasks' own labels and taskIds.
+    #[arg(long, value_name = "FILE")]
+    label_to_taskid_in: Option<PathBuf>,
+    /// Write the final label -> taskId map here (label-to-taskid.json).
+    #[arg(long, value_name = "FILE")]
+    label_to_taskid: Option<PathBuf>,
+    /// Input file (default: standard input).
+    #[arg(value_name = "INPUT")]
+    input: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    tg_core::cli::main_with(PROGRAM, || run(Args::parse()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let log = args.common.log(PROGRAM);
+    let ctx = StageContext::load(&args.common, true)?;
+    let env = MorphEnv {
+        taskgraph_head_repository: std::env::var("TASKGRAPH_HEAD_REPOSITORY").ok(),
+        taskgraph_head_rev: std::env::var("TASKGRAPH_HEAD_REV").ok(),
+    };
+    let known = match &args.label_to_taskid_in {
+        Some(path) => read_label_to_task_id(path)?,
+        None => BTreeMap::new(),
+    };
+    let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
+    let tasks: Vec<Task> = tg_core::jsonl::JsonLinesReader::new(input, source).read_all()?;
+    let mut graph = MorphedGraph::new(tasks, known)?;
+    let mut ids = match args.seed {
+        Some(seed) => TaskIdGenerator::seeded(seed ^ SEED_SALT),
+        None => TaskIdGenerator::random(),
+    };
+    let morph_ctx = MorphContext { graph_config: &ctx.graph_config, parameters: &ctx.parameters, env: &env };
+    tg_morph::morph(&mut graph, &morph_ctx, &mut ids, log)?;
+    let mut writer = tg_core::jsonl::JsonLinesWriter::new(std::io::stdout().lock());
+    for task in &graph.tasks {
+        writer.write(task)?;
+    }
+    writer.finish()?;
+    if let Some(path) = &args.label_to_taskid {
+        let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;
+        std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// A label -> taskId JSON object.
+fn read_label_to_task_id(path: &PathBuf) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| tg_core::usage(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| tg_core::bad_input(format!("{}: expected a JSON object of label -> taskId: {e}", path.display())))
+}

@@ -1,0 +1,352 @@
+//! The three phases of taskgraph's `optimize_task_graph`, in its order: removal (dependents
+//! first), replacement (dependencies first, after one batched index look-up), and the
+//! subgraph of what is left, with taskIds assigned and references resolved.
+
+use crate::order::Links;
+use crate::references::{ArtifactUrls, ReferenceContext};
+use crate::strategy::{Evaluation, Replacement, Strategy};
+use crate::taskids::TaskIdGenerator;
+use crate::time::resolve_timestamps;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use tg_core::bad_input;
+use tg_core::graph::TaskGraph;
+use tg_core::task::Task;
+
+/// A task's strategy: `name (description)` for the logs, the strategy, its argument.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub opt_by: String,
+    pub strategy: Strategy,
+    pub arg: Value,
+}
+
+/// The target graph with what the phases need to know about it.
+pub struct Target<'a> {
+    pub graph: &'a TaskGraph,
+    pub links: Links,
+    /// Per task: its strategy (`None` only for do-not-optimize tasks, which never consult it).
+    pub choices: Vec<Option<Choice>>,
+    pub requested: Vec<bool>,
+    pub do_not_optimize: Vec<bool>,
+}
+
+impl Target<'_> {
+    fn task(&self, i: usize) -> &Task {
+        &self.graph.tasks[i]
+    }
+
+    fn label(&self, i: usize) -> &str {
+        &self.graph.tasks[i].label
+    }
+
+    fn choice(&self, i: usize) -> anyhow::Result<&Choice> {
+        self.choices[i].as_ref().ok_or_else(|| bad_input(format!("task {}: no optimization strategy", self.label(i))))
+    }
+
+    /// Every index path of the tasks whose own strategy is `index-search` (do-not-optimize
+    /// tasks excluded), sorted and without repeats.
+    pub fn index_paths(&self) -> Vec<String> {
+        let mut paths = BTreeSet::new();
+        for (i, choice) in self.choices.iter().enumerate() {
+            if self.do_not_optimize[i] {
+                continue;
+            }
+            if let Some(Choice { strategy: Strategy::IndexSearch, arg: Value::Array(items), .. }) = choice {
+                paths.extend(items.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+        }
+        paths.into_iter().collect()
+    }
+}
+
+/// Counts per reason, for the summary line.
+pub type Counts = BTreeMap<String, usize>;
+
+/// The summary taskgraph logs after a phase.
+pub fn summary(verb: &str, counts: &Counts) -> String {
+    if counts.is_empty() {
+        return format!("No tasks {verb} during optimization");
+    }
+    let parts: Vec<String> = counts.iter().map(|(by, n)| format!("{n} tasks by {by}")).collect();
+    let mut title = verb.to_string();
+    if let Some(first) = title.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    format!("{title} {} during optimization.", parts.join(", "))
+}
+
+/// What the removal phase decided about each task, for `-v`.
+pub type Reasons = Vec<(usize, &'static str, String)>;
+
+/// The removal phase (`remove_tasks`): which tasks are removed.
+pub fn remove_tasks(target: &Target, ev: &mut Evaluation) -> anyhow::Result<(Vec<bool>, Counts, Reasons)> {
+    let n = target.graph.len();
+    let dependents = &target.links.dependents;
+    let mut removed = vec![false; n];
+    let mut prune_candidates = vec![false; n];
+    let mut counts = Counts::new();
+    let mut reasons: Reasons = Vec::new();
+
+    for label in target.links.preorder() {
+        let prune_deps: Vec<usize> = dependents[label]
+            .iter()
+            .copied()
+            .filter(|&l| prune_candidates[l])
+            .filter(|&l| {
+                let ifs = &target.task(l).if_dependencies;
+                ifs.is_empty() || ifs.iter().any(|d| d == target.label(label))
+            })
+            .collect();
+
+        let keep = |reason: String, prune_candidates: &mut Vec<bool>, reasons: &mut Reasons| {
+            reasons.push((label, "kept", reason));
+            let mut queue = prune_deps.clone();
+            while let Some(l) = queue.pop() {
+                if !prune_candidates[l] || target.task(l).if_dependencies.is_empty() {
+                    continue;
+                }
+                prune_candidates[l] = false;
+                queue.extend(dependents[l].iter().copied().filter(|&r| prune_candidates[r]));
+            }
+        };
+        let remove = |reason: String,
+                      prune_candidates: &mut Vec<bool>,
+                      removed: &mut Vec<bool>,
+                      counts: &mut Counts,
+                      reasons: &mut Reasons| {
+            if prune_deps.is_empty() {
+                reasons.push((label, "removed", reason.clone()));
+                *counts.entry(reason).or_default() += 1;
+                removed[label] = true;
+            } else {
+                prune_candidates[label] = true;
+            }
+        };
+
+        if target.do_not_optimize[label] {
+            keep("do not optimize".into(), &mut prune_candidates, &mut reasons);
+            continue;
+        }
+        if dependents[label].iter().any(|&l| !removed[l] && !prune_deps.contains(&l)) {
+            keep("dependent tasks".into(), &mut prune_candidates, &mut reasons);
+            continue;
+        }
+        if !target.requested[label] {
+            remove("dependents optimized".into(), &mut prune_candidates, &mut removed, &mut counts, &mut reasons);
+            continue;
+        }
+        let choice = target.choice(label)?;
+        if choice.strategy.should_remove(target.task(label), &choice.arg, ev)? {
+            remove(choice.opt_by.clone(), &mut prune_candidates, &mut removed, &mut counts, &mut reasons);
+            continue;
+        }
+        if !target.task(label).if_dependencies.is_empty() {
+            reasons.push((label, "kept", choice.opt_by.clone()));
+            prune_candidates[label] = true;
+        } else {
+            keep(choice.opt_by.clone(), &mut prune_candidates, &mut reasons);
+        }
+    }
+
+    let reason = "if-dependencies pruning";
+    let candidates: Vec<usize> = (0..n).filter(|&i| prune_candidates[i]).collect();
+    for label in candidates {
+        let live_dependent = dependents[label].iter().any(|&d| !prune_candidates[d] && !removed[d]);
+        if live_dependent {
+            reasons.push((label, "kept", "dependent tasks".into()));
+            continue;
+        }
+        removed[label] = true;
+        *counts.entry(reason.to_string()).or_default() += 1;
+        reasons.push((label, "removed", reason.into()));
+    }
+    Ok((removed, counts, reasons))
+}
+
+/// What the replacement phase produced: replaced tasks' taskIds, and more removals.
+pub struct Replaced {
+    pub replaced: Vec<bool>,
+    pub counts: Counts,
+}
+
+/// The replacement phase (`replace_tasks`). `label_to_task_id` receives the replacements;
+/// `removed` grows when a strategy answers "remove".
+pub fn replace_tasks(
+    target: &Target,
+    ev: &mut Evaluation,
+    existing_tasks: &BTreeMap<String, String>,
+    removed: &mut [bool],
+    label_to_task_id: &mut BTreeMap<String, String>,
+    now: i64,
+) -> anyhow::Result<Replaced> {
+    let n = target.graph.len();
+    let mut replaced = vec![false; n];
+    let mut counts = Counts::new();
+    let mut deadlines: BTreeMap<usize, String> = BTreeMap::new();
+
+    for label in target.links.postorder(&vec![true; n]) {
+        if target.do_not_optimize[label] {
+            continue;
+        }
+        if target.links.dependencies[label].iter().any(|&l| !replaced[l] && !removed[l]) {
+            continue;
+        }
+        if let Some(id) = existing_tasks.get(target.label(label)).filter(|id| !id.is_empty()) {
+            label_to_task_id.insert(target.label(label).to_string(), id.clone());
+            replaced[label] = true;
+            *counts.entry("existing_tasks".into()).or_default() += 1;
+            continue;
+        }
+        let choice = target.choice(label)?;
+        let mut deadline: Option<String> = None;
+        for &dependent in &target.links.dependents[label] {
+            let d = deadline_of(target, dependent, now, &mut deadlines)?;
+            if deadline.as_deref().is_none_or(|best| d.as_str() > best) {
+                deadline = Some(d);
+            }
+        }
+        let batched = matches!(choice.strategy, Strategy::IndexSearch);
+        match choice.strategy.should_replace(target.task(label), deadline.as_deref(), &choice.arg, batched, ev)? {
+            Replacement::Keep => continue,
+            Replacement::Remove => removed[label] = true,
+            Replacement::With(id) => {
+                ev.log.debug(format!("replace_tasks: {} replaced with {id} by optimization strategy", target.label(label)));
+                label_to_task_id.insert(target.label(label).to_string(), id);
+                replaced[label] = true;
+            }
+        }
+        *counts.entry(choice.opt_by.clone()).or_default() += 1;
+    }
+    Ok(Replaced { replaced, counts })
+}
+
+/// A task's resolved `task.deadline`, computed once.
+fn deadline_of(target: &Target, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
+    if let Some(d) = cache.get(&i) {
+        return Ok(d.clone());
+    }
+    let label = target.label(i);
+    let raw = target
+        .task(i)
+        .task
+        .get("deadline")
+        .ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
+    let resolved = resolve_timestamps(now, raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
+    let Value::String(text) = resolved else {
+        return Err(bad_input(format!("task {label}: task.deadline: expected a timestamp, got {resolved}")));
+    };
+    cache.insert(i, text.clone());
+    Ok(text)
+}
+
+/// What `get_subgraph` needs besides the target graph.
+pub struct SubgraphInputs<'a> {
+    pub removed: &'a [bool],
+    pub replaced: &'a [bool],
+    pub decision_task_id: &'a str,
+    pub urls: &'a ArtifactUrls,
+}
+
+/// `get_subgraph`: the kept tasks, with taskIds, named dependencies mapped to taskIds,
+/// references resolved and `task.dependencies` filled, in postorder.
+pub fn subgraph(
+    target: &Target,
+    inputs: &SubgraphInputs,
+    label_to_task_id: &mut BTreeMap<String, String>,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<Vec<Task>> {
+    check_no_removed_dependencies(target, inputs.removed)?;
+    let n = target.graph.len();
+    let omit: Vec<bool> = (0..n).map(|i| inputs.removed[i] || inputs.replaced[i]).collect();
+
+    let mut unassigned: Vec<&str> =
+        (0..n).filter(|&i| !inputs.removed[i]).map(|i| target.label(i)).filter(|l| !label_to_task_id.contains_key(*l)).collect();
+    unassigned.sort_unstable();
+    for label in unassigned {
+        label_to_task_id.insert(label.to_string(), ids.next_id()?);
+    }
+
+    let kept: Vec<bool> = omit.iter().map(|o| !o).collect();
+    let mut out = Vec::new();
+    for i in target.links.postorder(&kept) {
+        out.push(finish_task(target, i, &omit, inputs, label_to_task_id)?);
+    }
+    Ok(out)
+}
+
+/// "Optimization error: A depends on B as N but it has been removed" for every such edge.
+fn check_no_removed_dependencies(target: &Target, removed: &[bool]) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (i, task) in target.graph.tasks.iter().enumerate() {
+        if removed[i] {
+            continue;
+        }
+        for (name, dep) in &task.dependencies {
+            if target.graph.position(dep).is_some_and(|d| removed[d]) {
+                problems.push(format!("{} depends on {dep} as {name} but it has been removed", task.label));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(bad_input(format!("Optimization error: {}", problems.join(", "))))
+    }
+}
+
+/// One kept task, as `get_subgraph` leaves it.
+fn finish_task(
+    target: &Target,
+    i: usize,
+    omit: &[bool],
+    inputs: &SubgraphInputs,
+    label_to_task_id: &BTreeMap<String, String>,
+) -> anyhow::Result<Task> {
+    let mut task = target.task(i).clone();
+    let id_of = |label: &str| {
+        label_to_task_id
+            .get(label)
+            .cloned()
+            .ok_or_else(|| bad_input(format!("task {}: dependency {label} has no taskId", task.label)))
+    };
+    let task_id = id_of(&task.label)?;
+    let mut named: Vec<(String, String)> = Vec::new();
+    for (name, dep) in &task.dependencies {
+        named.push((name.clone(), id_of(dep)?));
+    }
+    for soft in &task.soft_dependencies {
+        let present = target.graph.position(soft).is_some_and(|p| !omit[p]);
+        if present {
+            if let Some(id) = label_to_task_id.get(soft) {
+                named.retain(|(n, _)| n != soft);
+                named.push((soft.clone(), id.clone()));
+            }
+        }
+    }
+    let by_name: BTreeMap<String, String> = named.iter().cloned().collect();
+    let ctx = ReferenceContext {
+        label: &task.label,
+        task_id: &task_id,
+        decision_task_id: inputs.decision_task_id,
+        dependencies: &by_name,
+        urls: inputs.urls,
+    };
+    let mut definition = ctx.resolve(&task.task).map_err(bad_input)?;
+    let Value::Object(def) = &mut definition else {
+        return Err(bad_input(format!("task {}: task: expected a mapping", task.label)));
+    };
+    let deps = def.entry("dependencies").or_insert_with(|| Value::Array(Vec::new()));
+    let Value::Array(deps) = deps else {
+        return Err(bad_input(format!("task {}: task.dependencies: expected a list", task.label)));
+    };
+    let mut ids: Vec<&String> = named.iter().map(|(_, id)| id).collect();
+    ids.sort();
+    deps.extend(ids.into_iter().map(|id| Value::String(id.clone())));
+    for (name, id) in named {
+        task.dependencies.insert(name, id);
+    }
+    task.task = definition;
+    task.task_id = Some(task_id);
+    Ok(task)
+}

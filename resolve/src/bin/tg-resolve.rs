@@ -1,0 +1,9 @@
+//! `tg-resolve` binary: parse flags, run the library, map errors to exit codes.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let opts = tg_resolve::Options::parse();
+    tg_core::cli::main_with(tg_resolve::PROGRAM, || tg_resolve::run(&opts, std::io::stdout().lock()))
+}

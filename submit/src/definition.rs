@@ -1,0 +1,128 @@
+//! The createTask bodies, made from the morphed graph exactly as taskgraph's `create_tasks`
+//! makes them:
+//!
+//! 1. a task with no dependency *inside the graph* gets the decision task's id appended to
+//!    `dependencies` (so nothing starts before the whole graph is created);
+//! 2. `taskGroupId` is the decision task's id and `schedulerId` is
+//!    `<trust-domain>-level-<level>` (existing keys keep their place);
+//! 3. every `{"relative-datestamp": ...}` is resolved against one clock reading per graph
+//!    (taskgraph reads the clock per task; one reading makes a repeated request identical,
+//!    which is what lets a resumed run re-send a definition the queue already accepted).
+//!
+//! `attributes.task_duplicates: N` creates N-1 more copies of the same definition under new
+//! taskIds. Taskgraph draws those taskIds at random; here each is derived from the task's own
+//! taskId and the copy number ([`duplicate_task_id`]), so a resumed run finds the same ones.
+
+use crate::graph::SubmitGraph;
+use crate::time::{resolve_timestamps, Instant};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tg_core::error::bad_input;
+
+/// What every task of one submission shares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    pub decision_task_id: String,
+    pub scheduler_id: String,
+    pub now: Instant,
+}
+
+/// `<trust-domain>-level-<level>`.
+pub fn scheduler_id(trust_domain: &str, level: &Value) -> String {
+    let level = match level {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    format!("{trust_domain}-level-{level}")
+}
+
+/// The createTask body of every task, in input order.
+pub fn task_definitions(graph: &SubmitGraph, submission: &Submission) -> anyhow::Result<Vec<Value>> {
+    (0..graph.len()).map(|i| task_definition(graph, i, submission)).collect()
+}
+
+/// The createTask body of task `i`.
+pub fn task_definition(graph: &SubmitGraph, i: usize, submission: &Submission) -> anyhow::Result<Value> {
+    let task = &graph.tasks[i];
+    let context = || format!("{}: kind {}, task {}", graph.positions[i], task.kind, task.label);
+    let mut def = task.task.clone();
+    let Some(map) = def.as_object_mut() else {
+        return Err(bad_input(format!("{}: task: expected a mapping", context())));
+    };
+    if graph.deps[i].is_empty() {
+        let deps = map.entry("dependencies").or_insert_with(|| Value::Array(Vec::new()));
+        if deps.is_null() {
+            *deps = Value::Array(Vec::new());
+        }
+        match deps {
+            Value::Array(list) => list.push(Value::String(submission.decision_task_id.clone())),
+            _ => return Err(bad_input(format!("{}: task.dependencies: expected a list", context()))),
+        }
+    }
+    map.insert("taskGroupId".to_string(), Value::String(submission.decision_task_id.clone()));
+    map.insert("schedulerId".to_string(), Value::String(submission.scheduler_id.clone()));
+    resolve_timestamps(&def, submission.now).map_err(|msg| bad_input(format!("{}: task.{msg}", context())))
+}
+
+/// How many copies of task `i` to create (`attributes.task_duplicates`, default 1).
+pub fn copies(graph: &SubmitGraph, i: usize) -> anyhow::Result<u32> {
+    let task = &graph.tasks[i];
+    match task.attributes.get("task_duplicates") {
+        None | Some(Value::Null) => Ok(1),
+        Some(v) => v.as_u64().filter(|n| *n <= 10_000).map(|n| n.max(1) as u32).ok_or_else(|| {
+            bad_input(format!(
+                "{}: kind {}, task {}: attributes.task_duplicates: expected a count (0..=10000), got {v}",
+                graph.positions[i], task.kind, task.label
+            ))
+        }),
+    }
+}
+
+/// The taskId of copy `copy` (1-based; 0 is the task itself) of the task `task_id`: a v4-style
+/// nice slugid from `sha256("<task_id>/duplicate/<copy>")`.
+pub fn duplicate_task_id(task_id: &str, copy: u32) -> String {
+    if copy == 0 {
+        return task_id.to_string();
+    }
+    let digest = Sha256::digest(format!("{task_id}/duplicate/{copy}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    tg_core::taskcluster::slugid_from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn graph(lines: &[Value]) -> SubmitGraph {
+        let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+        SubmitGraph::read(text.as_bytes(), "<stdin>").unwrap()
+    }
+
+    #[test]
+    fn adds_group_scheduler_decision_dependency_and_times() {
+        let g = graph(&[
+            json!({"kind": "k", "label": "a", "task_id": "A", "task": {"created": {"relative-datestamp": "0 seconds"}, "dependencies": ["OLD"], "schedulerId": "x"}}),
+            json!({"kind": "k", "label": "b", "task_id": "B", "task": {"dependencies": ["A"]}}),
+            json!({"kind": "k", "label": "c", "task_id": "C", "task": {}}),
+        ]);
+        let s = Submission { decision_task_id: "DEC".into(), scheduler_id: scheduler_id("td", &json!("3")), now: Instant(0) };
+        let defs = task_definitions(&g, &s).unwrap();
+        assert_eq!(
+            serde_json::to_string(&defs[0]).unwrap(),
+            r#"{"created":"1970-01-01T00:00:00.000Z","dependencies":["OLD","DEC"],"schedulerId":"td-level-3","taskGroupId":"DEC"}"#
+        );
+        assert_eq!(defs[1], json!({"dependencies": ["A"], "taskGroupId": "DEC", "schedulerId": "td-level-3"}));
+        assert_eq!(defs[2], json!({"dependencies": ["DEC"], "taskGroupId": "DEC", "schedulerId": "td-level-3"}));
+    }
+
+    #[test]
+    fn duplicates_are_stable_slugids() {
+        assert_eq!(duplicate_task_id("abc", 0), "abc");
+        let one = duplicate_task_id("abc", 1);
+        assert_eq!(one, duplicate_task_id("abc", 1));
+        assert_ne!(one, duplicate_task_id("abc", 2));
+        assert_eq!(one.len(), 22);
+    }
+}

@@ -1,0 +1,302 @@
+//! Creating the tasks: dependencies first, at most `concurrency` requests in flight.
+//!
+//! The main thread owns all bookkeeping; worker threads only send requests. A task becomes
+//! ready when every in-graph dependency was acknowledged by the queue; ready tasks go out in
+//! input order. A task's extra copies (`task_duplicates`) go out with it and hold nothing up.
+//!
+//! Outcomes: an acknowledged task is logged as created (batched: the acknowledgements that
+//! arrived together are written and synced at once). A refused task (4xx) is a failure, and
+//! every task that depends on it, directly or not, is skipped. A queue that stays unreachable
+//! (or keeps answering 5xx) after retries stops the run: nothing new is sent, requests in
+//! flight finish, and the rest is left for a resumed run.
+
+use crate::definition::duplicate_task_id;
+use crate::graph::SubmitGraph;
+use crate::queue::{CreateError, Queue};
+use crate::state::StateLog;
+use serde_json::Value;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tg_core::cli::Log;
+
+/// One request to send: copy `copy` of task `task`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Job {
+    task: usize,
+    copy: u32,
+}
+
+/// A task that could not be created.
+#[derive(Debug, Clone)]
+pub struct Failed {
+    pub label: String,
+    pub task_id: String,
+    pub message: String,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Requests the queue acknowledged in this run.
+    pub created: usize,
+    /// Requests skipped because the state log already had them.
+    pub already_created: usize,
+    /// Requests refused, or unanswered when the run stopped.
+    pub failed: Vec<Failed>,
+    /// Tasks not sent because a dependency failed.
+    pub skipped: Vec<usize>,
+    /// Tasks not sent because the run stopped early.
+    pub not_attempted: usize,
+    /// Why the run stopped early (queue unreachable).
+    pub stopped: Option<String>,
+    /// TaskIds in the order they were acknowledged (this run).
+    pub created_order: Vec<String>,
+}
+
+impl Outcome {
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty() && self.not_attempted == 0 && self.stopped.is_none()
+    }
+}
+
+/// Settings of one run.
+pub struct Plan<'a> {
+    pub graph: &'a SubmitGraph,
+    /// createTask bodies, by task position.
+    pub definitions: &'a [Value],
+    /// Copies per task (1 = no duplicates).
+    pub copies: &'a [u32],
+    pub concurrency: usize,
+    /// How often to print a progress line.
+    pub progress_every: Duration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Status {
+    Waiting,
+    Sent,
+    Created,
+    Failed,
+    Skipped,
+}
+
+/// Bookkeeping of the main thread.
+struct Book<'a> {
+    plan: &'a Plan<'a>,
+    remaining_deps: Vec<usize>,
+    status: Vec<Status>,
+    ready: BinaryHeap<Reverse<Job>>,
+    outcome: Outcome,
+    already: HashSet<String>,
+    in_flight: usize,
+    total_requests: usize,
+}
+
+/// Create every task of `plan` on `queue`, logging acknowledgements to `state`.
+pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, log: &Log) -> anyhow::Result<Outcome> {
+    let graph = plan.graph;
+    let already = state.as_ref().map(|s| s.created.clone()).unwrap_or_default();
+    let mut book = Book {
+        plan,
+        remaining_deps: graph.deps.iter().map(Vec::len).collect(),
+        status: vec![Status::Waiting; graph.len()],
+        ready: BinaryHeap::new(),
+        outcome: Outcome::default(),
+        already,
+        in_flight: 0,
+        total_requests: plan.copies.iter().map(|&c| c as usize).sum(),
+    };
+    for i in 0..graph.len() {
+        if book.remaining_deps[i] == 0 {
+            book.push_ready(i);
+        }
+    }
+    let concurrency = plan.concurrency.max(1);
+    let started = Instant::now();
+    let mut last_progress = started;
+
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(Job, Result<(), CreateError>)>();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        for _ in 0..concurrency.min(book.total_requests.max(1)) {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            scope.spawn(move || worker(plan, queue, job_rx, done_tx));
+        }
+        drop(done_tx);
+        loop {
+            book.dispatch(&job_tx, concurrency, log);
+            if book.in_flight == 0 {
+                break;
+            }
+            let Ok(first) = done_rx.recv() else { break };
+            let mut batch = vec![first];
+            while let Ok(more) = done_rx.try_recv() {
+                batch.push(more);
+            }
+            let acknowledged = book.settle(batch, log);
+            if !acknowledged.is_empty() {
+                queue.sync()?;
+                if let Some(state) = state.as_deref_mut() {
+                    state.record_created(acknowledged.iter().map(String::as_str))?;
+                }
+            }
+            if last_progress.elapsed() >= plan.progress_every {
+                last_progress = Instant::now();
+                book.print_progress(started, log);
+            }
+        }
+        drop(job_tx);
+        Ok(())
+    })?;
+    book.outcome.not_attempted = book.status.iter().filter(|s| **s == Status::Waiting).count();
+    Ok(book.outcome)
+}
+
+/// Send requests until the job channel closes.
+fn worker(
+    plan: &Plan,
+    queue: &dyn Queue,
+    jobs: &Mutex<mpsc::Receiver<Job>>,
+    done: mpsc::Sender<(Job, Result<(), CreateError>)>,
+) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let task_id = duplicate_task_id(&plan.graph.task_ids[job.task], job.copy);
+        let result = queue.create_task(&task_id, &plan.definitions[job.task]);
+        if done.send((job, result)).is_err() {
+            return;
+        }
+    }
+}
+
+impl Book<'_> {
+    /// Queue task `i` (all its copies) for sending.
+    fn push_ready(&mut self, i: usize) {
+        if self.status[i] != Status::Waiting {
+            return;
+        }
+        for copy in 0..self.plan.copies[i] {
+            self.ready.push(Reverse(Job { task: i, copy }));
+        }
+    }
+
+    /// Send ready jobs while there is room; jobs the state log has are settled at once.
+    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, concurrency: usize, log: &Log) {
+        while self.outcome.stopped.is_none() && self.in_flight < concurrency {
+            let Some(Reverse(job)) = self.ready.pop() else { return };
+            if self.status[job.task] == Status::Skipped {
+                continue;
+            }
+            let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
+            if self.already.contains(&task_id) {
+                self.outcome.already_created += 1;
+                log.debug(format!("already created {task_id} {}", self.label(job)));
+                if job.copy == 0 {
+                    self.mark_created(job.task);
+                }
+                continue;
+            }
+            if job.copy == 0 {
+                self.status[job.task] = Status::Sent;
+            }
+            if jobs.send(job).is_err() {
+                return;
+            }
+            self.in_flight += 1;
+        }
+    }
+
+    /// Record the answers of `batch`; returns the taskIds acknowledged.
+    fn settle(&mut self, batch: Vec<(Job, Result<(), CreateError>)>, log: &Log) -> Vec<String> {
+        let mut acknowledged = Vec::new();
+        for (job, result) in batch {
+            self.in_flight -= 1;
+            let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
+            match result {
+                Ok(()) => {
+                    log.debug(format!("created {task_id} {}", self.label(job)));
+                    self.outcome.created += 1;
+                    self.outcome.created_order.push(task_id.clone());
+                    acknowledged.push(task_id);
+                    if job.copy == 0 {
+                        self.mark_created(job.task);
+                    }
+                }
+                Err(err) => {
+                    if let CreateError::Unavailable(why) = &err {
+                        if self.outcome.stopped.is_none() {
+                            self.outcome.stopped = Some(why.clone());
+                        }
+                    }
+                    log.debug(format!("could not create {task_id} {}: {}", self.label(job), err.message()));
+                    self.outcome.failed.push(Failed {
+                        label: self.label(job),
+                        task_id,
+                        message: err.message().to_string(),
+                    });
+                    if job.copy == 0 {
+                        self.status[job.task] = Status::Failed;
+                        self.skip_dependents(job.task);
+                    }
+                }
+            }
+        }
+        acknowledged
+    }
+
+    /// Task `i` exists: its dependents may become ready.
+    fn mark_created(&mut self, i: usize) {
+        self.status[i] = Status::Created;
+        for k in 0..self.plan.graph.dependents[i].len() {
+            let d = self.plan.graph.dependents[i][k];
+            self.remaining_deps[d] -= 1;
+            if self.remaining_deps[d] == 0 {
+                self.push_ready(d);
+            }
+        }
+    }
+
+    /// Every task depending (transitively) on `i` will not be sent.
+    fn skip_dependents(&mut self, i: usize) {
+        let mut stack = vec![i];
+        while let Some(n) = stack.pop() {
+            for &d in &self.plan.graph.dependents[n] {
+                if self.status[d] == Status::Waiting {
+                    self.status[d] = Status::Skipped;
+                    self.outcome.skipped.push(d);
+                    stack.push(d);
+                }
+            }
+        }
+    }
+
+    fn label(&self, job: Job) -> String {
+        let label = &self.plan.graph.tasks[job.task].label;
+        if job.copy == 0 {
+            label.clone()
+        } else {
+            format!("{label} (copy {})", job.copy + 1)
+        }
+    }
+
+    fn print_progress(&self, started: Instant, log: &Log) {
+        let done = self.outcome.created + self.outcome.already_created;
+        let rate = self.outcome.created as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        log.info(format!(
+            "progress: {done}/{} created, {} failed, {} skipped, {} in flight ({rate:.0} tasks/s)",
+            self.total_requests,
+            self.outcome.failed.len(),
+            self.outcome.skipped.len(),
+            self.in_flight
+        ));
+    }
+}

@@ -1,0 +1,154 @@
+//! Pieces of the task transforms: the schemas, the payload builders, treeherder and index
+//! routes, Dockerfile volumes, and the per-kind context and small Python-like dict helpers
+//! they share.
+
+pub mod payload;
+pub mod routes;
+pub mod schema;
+pub mod volumes;
+
+use crate::util::format::python_str;
+use crate::TransformConfig;
+use serde_json::{Map, Value};
+use volumes::VolumeCache;
+
+/// What every step of the task transforms reads, computed once per kind.
+pub struct Ctx<'a> {
+    /// The kind's transform config.
+    pub config: &'a TransformConfig<'a>,
+    /// Dockerfile VOLUME lines of in-tree images.
+    pub volumes: VolumeCache<'a>,
+    /// `os.environ.get("TASK_ID", "")`: the decision task, written to `extra.parent`.
+    pub parent: String,
+    /// The run-task cache-name suffix (first 20 hex digits of run-task's sha256).
+    pub run_task_suffix: String,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of one kind.
+    pub fn new(config: &'a TransformConfig<'a>) -> Self {
+        Ctx {
+            config,
+            volumes: VolumeCache::new(config.graph_config),
+            parent: std::env::var("TASK_ID").unwrap_or_default(),
+            run_task_suffix: crate::util::run_task_files::run_task_suffix(),
+        }
+    }
+
+    /// `config.params[key]`.
+    pub fn param(&self, key: &str) -> Result<&'a Value, String> {
+        self.config.params.get(key).ok_or_else(|| format!("KeyError: parameter '{key}' is not set"))
+    }
+
+    /// `str(config.params[key])`.
+    pub fn param_str(&self, key: &str) -> Result<String, String> {
+        self.param(key).map(python_str)
+    }
+
+    /// `int(config.params["level"])`.
+    pub fn level_int(&self) -> Result<i64, String> {
+        python_int(self.param("level")?).map_err(|e| format!("parameter level: {e}"))
+    }
+
+    /// `config.graph_config[key]`.
+    pub fn graph(&self, key: &str) -> Result<&'a Value, String> {
+        self.config.graph_config.get(key).ok_or_else(|| format!("KeyError: config.yml has no '{key}'"))
+    }
+
+    /// `config.graph_config["trust-domain"]`, as `str.format` prints it.
+    pub fn trust_domain(&self) -> Result<String, String> {
+        self.graph("trust-domain").map(python_str)
+    }
+}
+
+/// Python's `int(value)` for the values parameters hold (ints, integral strings, floats).
+pub fn python_int(value: &Value) -> Result<i64, String> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
+            .ok_or_else(|| format!("cannot convert {n} to an integer")),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::String(s) => {
+            let t = s.trim().replace('_', "");
+            t.parse::<i64>().map_err(|_| format!("ValueError: invalid literal for int() with base 10: {}", python_str(value)))
+        }
+        other => Err(format!("TypeError: int() argument must be a string or a number, not {}", type_word(other))),
+    }
+}
+
+/// Python truthiness of a JSON value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
+/// `bool(m.get(key))`.
+pub fn truthy_key(m: &Map<String, Value>, key: &str) -> bool {
+    m.get(key).is_some_and(truthy)
+}
+
+/// Python's type name of a JSON value, for messages.
+pub fn type_word(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// `m.setdefault(key, {})`, which must be a mapping; `what` names it in the error.
+pub fn dict_entry<'m>(m: &'m mut Map<String, Value>, key: &str, what: &str) -> Result<&'m mut Map<String, Value>, String> {
+    match m.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())) {
+        Value::Object(inner) => Ok(inner),
+        other => Err(format!("{what}: expected a mapping, got {}", type_word(other))),
+    }
+}
+
+/// `m.setdefault(key, [])`, which must be a list.
+pub fn list_entry<'m>(m: &'m mut Map<String, Value>, key: &str, what: &str) -> Result<&'m mut Vec<Value>, String> {
+    match m.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new())) {
+        Value::Array(inner) => Ok(inner),
+        other => Err(format!("{what}: expected a list, got {}", type_word(other))),
+    }
+}
+
+/// `m[key]` as a mapping (present and a mapping), for code that indexes without a default.
+pub fn dict_at<'m>(m: &'m Map<String, Value>, key: &str, what: &str) -> Result<&'m Map<String, Value>, String> {
+    match m.get(key) {
+        Some(Value::Object(inner)) => Ok(inner),
+        Some(other) => Err(format!("{what}: expected a mapping, got {}", type_word(other))),
+        None => Err(format!("{what}: KeyError: '{key}'")),
+    }
+}
+
+/// `m[key]`, which must be present.
+pub fn required<'m>(m: &'m Map<String, Value>, key: &str, what: &str) -> Result<&'m Value, String> {
+    m.get(key).ok_or_else(|| format!("{what}: KeyError: '{key}'"))
+}
+
+/// A mapping key as `json.dumps` writes a Python dict key (`None` -> `null`).
+pub fn json_key(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Fill a `str.format` template from (name, value) pairs.
+pub fn format_with(template: &str, fields: &[(&str, Value)]) -> Result<String, String> {
+    let map: Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    crate::util::format::format(template, &map)
+}

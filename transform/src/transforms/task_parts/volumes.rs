@@ -1,0 +1,114 @@
+//! `VOLUME` lines of in-tree Docker images (taskgraph.util.docker's `image_paths`,
+//! `image_path` and `parse_volumes`, as task.py uses them for docker-worker tasks).
+//!
+//! An image's directory is `ROOT/docker/<definition>` where `definition` comes from the
+//! docker-image kind's tasks (config.yml `docker-image-kind`, default `docker-image`), else
+//! `ROOT/docker/<name>`. Results are remembered per image for the whole kind.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tg_core::config::GraphConfig;
+
+/// Volumes of in-tree images, read once per image.
+pub struct VolumeCache<'a> {
+    graph_config: &'a GraphConfig,
+    images: Mutex<BTreeMap<String, Result<BTreeSet<String>, String>>>,
+}
+
+impl<'a> VolumeCache<'a> {
+    pub fn new(graph_config: &'a GraphConfig) -> Self {
+        VolumeCache { graph_config, images: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// `parse_volumes(image)`: the set of volumes the image's Dockerfile declares.
+    pub fn volumes(&self, image: &str) -> Result<BTreeSet<String>, String> {
+        if let Ok(cache) = self.images.lock() {
+            if let Some(found) = cache.get(image) {
+                return found.clone();
+            }
+        }
+        let result = image_path(self.graph_config, image).and_then(|dir| parse_volumes(&dir.join("Dockerfile")));
+        if let Ok(mut cache) = self.images.lock() {
+            cache.insert(image.to_string(), result.clone());
+        }
+        result
+    }
+}
+
+/// `image_path(name)`: the image's context directory.
+fn image_path(graph_config: &GraphConfig, name: &str) -> Result<PathBuf, String> {
+    let kind = match graph_config.get("docker-image-kind") {
+        Some(Value::String(k)) => k.clone(),
+        _ => "docker-image".to_string(),
+    };
+    let kind_yml = graph_config.kinds_dir().join(&kind).join("kind.yml");
+    let config = tg_core::yaml::load_file(&kind_yml).map_err(|e| format!("{e:#}"))?;
+    let tasks = config
+        .get("tasks")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("{}: KeyError: 'tasks'", kind_yml.display()))?;
+    // taskgraph builds the whole name -> directory map, so any malformed entry fails
+    let mut definition = name.to_string();
+    for (image, spec) in tasks {
+        let Value::Object(spec) = spec else {
+            return Err(format!("{}: tasks.{image}: expected a mapping", kind_yml.display()));
+        };
+        if image == name {
+            if let Some(d) = spec.get("definition") {
+                definition = crate::util::format::python_str(d);
+            }
+        }
+    }
+    Ok(graph_config.docker_dir().join(definition))
+}
+
+/// Bytes whitespace as Python's `bytes.strip()` / `bytes.split()` see it.
+fn is_py_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// `VOLUME a b` lines of a Dockerfile; the JSON array form is refused as taskgraph does.
+fn parse_volumes(dockerfile: &std::path::Path) -> Result<BTreeSet<String>, String> {
+    let bytes = std::fs::read(dockerfile).map_err(|e| format!("cannot read {}: {e}", dockerfile.display()))?;
+    let mut volumes = BTreeSet::new();
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let start = line.iter().position(|b| !is_py_space(*b)).unwrap_or(line.len());
+        let end = line.iter().rposition(|b| !is_py_space(*b)).map_or(start, |i| i + 1);
+        let line = &line[start..end.max(start)];
+        let Some(rest) = line.strip_prefix(b"VOLUME ") else { continue };
+        let rest_start = rest.iter().position(|b| !is_py_space(*b)).unwrap_or(rest.len());
+        let rest = &rest[rest_start..];
+        if rest.starts_with(b"[") {
+            return Err(format!(
+                "{}: cannot parse array syntax for VOLUME; convert to multiple entries",
+                dockerfile.display()
+            ));
+        }
+        for word in rest.split(|b| is_py_space(*b)).filter(|w| !w.is_empty()) {
+            let v = std::str::from_utf8(word).map_err(|e| format!("{}: VOLUME: {e}", dockerfile.display()))?;
+            volumes.insert(v.to_string());
+        }
+    }
+    Ok(volumes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_volume_lines() {
+        let dir = std::env::temp_dir().join(format!("tg-volumes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("Dockerfile");
+        std::fs::write(&f, "FROM x\n  VOLUME /a  /b\nVOLUME\t/c\nVOLUME /builds/worker/checkouts\n#VOLUME /no\n").unwrap();
+        let v = parse_volumes(&f).unwrap();
+        // Python: parse_volumes gives {'/a', '/b', '/builds/worker/checkouts'} ("VOLUME\t" is no match)
+        assert_eq!(v.into_iter().collect::<Vec<_>>(), vec!["/a", "/b", "/builds/worker/checkouts"]);
+        std::fs::write(&f, "VOLUME [\"/a\"]\n").unwrap();
+        assert!(parse_volumes(&f).unwrap_err().contains("array syntax"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,98 @@
+//! taskgraph.util.templates: `substitute` (Python `str.format` applied to every string and
+//! mapping key of a value), `substitute_task_fields` and `deep_get`. (`merge` lives in
+//! `tg_core::merge`.)
+
+use super::format::format;
+use serde_json::{Map, Value};
+
+/// taskgraph's `substitute(item, **subs)`: format strings, and the keys and values of mappings,
+/// recursively (lists element by element). Other values are returned unchanged.
+pub fn substitute(item: &Value, subs: &Map<String, Value>) -> Result<Value, String> {
+    Ok(match item {
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, subs)).collect::<Result<_, _>>()?),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = format(k, subs)?;
+                let value = substitute(v, subs)?;
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        Value::String(s) => Value::String(format(s, subs)?),
+        other => other.clone(),
+    })
+}
+
+/// Walk `field` (dotted) from `task` to the containing mapping, as
+/// `container = container[f]` does; `Err` names the missing step.
+fn container_of<'a>(task: &'a mut Map<String, Value>, field: &str) -> Result<(&'a mut Map<String, Value>, String), String> {
+    let mut container = task;
+    let mut rest = field;
+    while let Some((head, tail)) = rest.split_once('.') {
+        container = match container.get_mut(head) {
+            Some(Value::Object(m)) => m,
+            Some(other) => return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other))),
+            None => return Err(format!("{field}: KeyError: '{head}'")),
+        };
+        rest = tail;
+    }
+    Ok((container, rest.to_string()))
+}
+
+/// taskgraph's `substitute_task_fields(task, fields, **subs)`: substitute each (dotted) field
+/// in place. A field that is not there is an error, as in taskgraph (KeyError).
+pub fn substitute_task_fields(task: &mut Map<String, Value>, fields: &[String], subs: &Map<String, Value>) -> Result<(), String> {
+    for field in fields {
+        let (container, leaf) = container_of(task, field)?;
+        let value = container.get(&leaf).ok_or_else(|| format!("{field}: KeyError: '{leaf}'"))?;
+        let new = substitute(value, subs).map_err(|e| format!("{field}: {e}"))?;
+        container.insert(leaf, new);
+    }
+    Ok(())
+}
+
+/// taskgraph's `deep_get(dict_, field)`: the value at dotted `field`, `None` when a step is
+/// missing (or the leaf is absent or null). Stepping into a non-mapping is an error.
+pub fn deep_get<'a>(dict: &'a Map<String, Value>, field: &str) -> Result<Option<&'a Value>, String> {
+    let mut container = dict;
+    let mut rest = field;
+    while let Some((head, tail)) = rest.split_once('.') {
+        match container.get(head) {
+            None => return Ok(None),
+            Some(Value::Object(m)) => container = m,
+            Some(other) => {
+                return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other)))
+            }
+        }
+        rest = tail;
+    }
+    Ok(container.get(rest).filter(|v| !v.is_null()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn substitute_formats_keys_values_and_lists() {
+        // taskgraph.util.templates.substitute on the same input (Python 3.11).
+        let subs = json!({"a": "x", "n": 2}).as_object().unwrap().clone();
+        let item = json!({"k-{a}": ["{n}", 3, {"{{lit}}": "{a}{n}"}], "b": true});
+        let got = substitute(&item, &subs).unwrap();
+        assert_eq!(got, json!({"k-x": ["2", 3, {"{lit}": "x2"}], "b": true}));
+        assert!(substitute(&json!("{missing}"), &subs).is_err());
+    }
+
+    #[test]
+    fn task_fields_and_deep_get() {
+        let subs = json!({"a": "x"}).as_object().unwrap().clone();
+        let mut task = json!({"w": {"c": "{a}"}, "d": "{a}"}).as_object().unwrap().clone();
+        substitute_task_fields(&mut task, &["w.c".into(), "d".into()], &subs).unwrap();
+        assert_eq!(Value::Object(task.clone()), json!({"w": {"c": "x"}, "d": "x"}));
+        assert!(substitute_task_fields(&mut task, &["nope".into()], &subs).is_err());
+        assert_eq!(deep_get(&task, "w.c").unwrap(), Some(&json!("x")));
+        assert_eq!(deep_get(&task, "q.c").unwrap(), None);
+    }
+}
