@@ -82,7 +82,8 @@ impl<R: BufRead> JsonLinesReader<R> {
         let who = describe_record(&value);
         let record = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            bad_input(format!("{}: {who}{}: {}", self.position(), path, e.into_inner()))
+            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            bad_input(format!("{}: {who}{at}{}", self.position(), e.into_inner()))
         })?;
         Ok(Some(record))
     }

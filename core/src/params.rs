@@ -147,9 +147,9 @@ impl Parameters {
             "git" => {
                 let endpoint = if pretty { "blob" } else { "raw" };
                 if repo.starts_with("https://github.com/") {
-                    Ok(format!("{}/{endpoint}/{rev}/{path}", repo.trim_end_matches('/')))
+                    Ok(format!("{}/{endpoint}/{rev}/{path}", repo.strip_suffix('/').unwrap_or(repo)))
                 } else if let Some(rest) = repo.strip_prefix("git@github.com:") {
-                    Ok(format!("https://github.com/{}/{endpoint}/{rev}/{path}", rest.trim_end_matches(".git")))
+                    Ok(format!("https://github.com/{}/{endpoint}/{rev}/{path}", rest.strip_suffix(".git").unwrap_or(rest)))
                 } else {
                     Err(format!("Don't know how to determine file URL for non-githubrepo: {repo}"))
                 }

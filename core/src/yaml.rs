@@ -22,29 +22,37 @@ enum Node {
     Map(Vec<(Node, Node)>, usize),
 }
 
+/// Most nodes one document may expand to (aliases count their whole subtree), so that a
+/// "billion laughs" document is an error rather than an out-of-memory.
+pub const MAX_NODES: usize = 20_000_000;
+
 /// Collects parser events into a node tree, resolving aliases by copying the anchored node.
 #[derive(Default)]
 struct TreeBuilder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their expanded size.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes built so far, aliases expanded.
+    nodes: usize,
     root: Option<Node>,
     documents: usize,
     error: Option<String>,
 }
 
+/// An open collection: its items, anchor id, (mapping: line) and the node count at its start.
 enum Frame {
-    Seq(Vec<Node>, usize),
-    Map(Vec<Node>, usize, usize),
+    Seq(Vec<Node>, usize, usize),
+    Map(Vec<Node>, usize, usize, usize),
 }
 
 impl TreeBuilder {
-    fn push_node(&mut self, node: Node, anchor: usize) {
+    fn push_node(&mut self, node: Node, anchor: usize, size: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
-            Some(Frame::Seq(items, _)) => items.push(node),
-            Some(Frame::Map(items, _, _)) => items.push(node),
+            Some(Frame::Seq(items, _, _)) => items.push(node),
+            Some(Frame::Map(items, _, _, _)) => items.push(node),
             None => {
                 if self.root.is_none() {
                     self.root = Some(node);
@@ -58,35 +66,45 @@ impl MarkedEventReceiver for TreeBuilder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::DocumentStart => self.documents += 1,
+            _ if self.error.is_some() => {}
             Event::Scalar(text, style, anchor, tag) => {
+                self.nodes += 1;
                 let node = Node::Scalar { text, style, tag, line: mark.line(), col: mark.col() + 1 };
-                self.push_node(node, anchor);
+                self.push_node(node, anchor, 1);
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(node) => self.push_node(node, 0),
-                None => {
-                    if self.error.is_none() {
-                        self.error = Some(format!("line {}: unknown alias", mark.line()));
-                    }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some((_, size)) if self.nodes + size > MAX_NODES => {
+                    self.error = Some(format!(
+                        "line {}: aliases expand to more than {MAX_NODES} nodes",
+                        mark.line()
+                    ));
                 }
+                Some((node, size)) => {
+                    let (node, size) = (node.clone(), *size);
+                    self.nodes += size;
+                    self.push_node(node, 0, size);
+                }
+                None => self.error = Some(format!("line {}: unknown alias", mark.line())),
             },
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), anchor)),
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), anchor, self.nodes)),
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map(Vec::new(), anchor, mark.line()))
+                self.stack.push(Frame::Map(Vec::new(), anchor, mark.line(), self.nodes))
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq(items, anchor)) = self.stack.pop() {
-                    self.push_node(Node::Seq(items), anchor);
+                if let Some(Frame::Seq(items, anchor, start)) = self.stack.pop() {
+                    self.nodes += 1;
+                    self.push_node(Node::Seq(items), anchor, self.nodes - start);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map(items, anchor, line)) = self.stack.pop() {
+                if let Some(Frame::Map(items, anchor, line, start)) = self.stack.pop() {
                     let mut pairs = Vec::with_capacity(items.len() / 2);
                     let mut it = items.into_iter();
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
                         pairs.push((k, v));
                     }
-                    self.push_node(Node::Map(pairs, line), anchor);
+                    self.nodes += 1;
+                    self.push_node(Node::Map(pairs, line), anchor, self.nodes - start);
                 }
             }
             _ => {}
@@ -366,6 +384,17 @@ mod tests {
         let e = from_str("a: [1, 2\nb: 3\n", "kinds/x/kind.yml").unwrap_err().to_string();
         assert!(e.starts_with("kinds/x/kind.yml:"), "{e}");
         assert!(e.contains("malformed YAML"), "{e}");
+    }
+
+    #[test]
+    fn billion_laughs_is_an_error_not_an_out_of_memory() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            doc.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let e = from_str(&doc, "lol.yml").unwrap_err().to_string();
+        assert!(e.contains("aliases expand to more than"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,14 @@
 //! Kinds are written in load order (every kind after its `kind-dependencies`, ties by name),
 //! items in file order. Nothing is written unless every kind loads: an error leaves stdout empty.
 //!
+//! Both built-in loaders (`taskgraph.loader.default:loader`, the default, and
+//! `taskgraph.loader.transform:loader`) yield the same items; the default one also appends the
+//! `run` and `task` transforms to the kind's transform list, which is tg-transform's concern and
+//! is not part of the output. A kind with any other loader stops the run (see [`loaders`]).
+//!
+//! Kinds load in parallel (rayon; no built-in loader reads another kind's items) and each kind's
+//! items are serialized as soon as it is loaded, so memory stays near the size of the output.
+//!
 //! Modules: [`loaders`] decides which loaders run and makes their pre-checks;
 //! [`transform_loader`] is taskgraph's transform loader.
 
@@ -13,6 +21,8 @@ pub mod loaders;
 pub mod transform_loader;
 
 use std::io::Write;
+
+use rayon::prelude::*;
 
 use tg_core::cli::{CommonArgs, StageContext};
 use tg_core::error::bad_input;
@@ -49,26 +59,49 @@ pub struct Options {
     pub allow_unknown_parameters: bool,
 }
 
-/// Load everything, then write the items as JSON lines to `out`.
+/// Load everything, then write the items as JSON lines to `out`. Each kind's items are
+/// serialized as soon as the kind is loaded (bytes take far less memory than JSON values), and
+/// written only once every kind has loaded.
 pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
-    let items = load_items(opts)?;
-    write_items(&items, out)
+    let log = opts.common.log(PROGRAM);
+    let kinds = prepare(opts)?;
+    let chunks = per_kind(&kinds, |items| Ok((items.len(), to_json_lines(&items)?)))?;
+    let total = chunks.iter().map(|(n, _)| n).sum();
+    log.info(format!("loaded {} from {}", count(total, "item"), count(kinds.len(), "kind")));
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    for (_, bytes) in &chunks {
+        out.write_all(bytes)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Validate config and parameters, find the kinds, and load every item in output order.
 pub fn load_items(opts: &Options) -> anyhow::Result<Vec<Item>> {
     let log = opts.common.log(PROGRAM);
+    let kinds = prepare(opts)?;
+    let items: Vec<Item> = per_kind(&kinds, Ok)?.into_iter().flatten().collect();
+    log.info(format!("loaded {} from {}", count(items.len(), "item"), count(kinds.len(), "kind")));
+    Ok(items)
+}
+
+/// Config, parameters, and the kinds to load in load order, all loaders checked.
+fn prepare(opts: &Options) -> anyhow::Result<Vec<Kind>> {
     let ctx = load_context(opts)?;
     let kinds = tg_core::kinds::load_kinds(&ctx.graph_config, &opts.kinds)?;
     loaders::check_builtin_loaders(&kinds)?;
-    let mut items = Vec::new();
-    for kind in &kinds {
-        let loaded = load_kind(kind)?;
-        log.debug(format!("kind {}: {}", kind.name, count(loaded.len(), "item")));
-        items.extend(loaded);
-    }
-    log.info(format!("loaded {} from {}", count(items.len(), "item"), count(kinds.len(), "kind")));
-    Ok(items)
+    Ok(kinds)
+}
+
+/// Load every kind (in parallel: the built-in loaders never look at other kinds' items) and
+/// pass its items through `finish`. Results come back in load order; on failure, the error of
+/// the first failing kind in load order, so the message does not depend on thread timing.
+fn per_kind<T: Send>(
+    kinds: &[Kind],
+    finish: impl Fn(Vec<Item>) -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<Vec<T>> {
+    let results: Vec<anyhow::Result<T>> = kinds.par_iter().map(|kind| load_kind(kind).and_then(&finish)).collect();
+    results.into_iter().collect()
 }
 
 /// The graph config and parameters. Unknown parameters fail (naming them and the flag that
@@ -101,12 +134,13 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// Write items as compact JSON lines; an I/O error (a closed pipe included) is returned.
-pub fn write_items(items: &[Item], out: impl Write) -> anyhow::Result<()> {
-    let mut writer = JsonLinesWriter::new(out);
+/// Items as compact JSON lines, each ending in `\n`.
+pub fn to_json_lines(items: &[Item]) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut writer = JsonLinesWriter::new(&mut buf);
     for item in items {
         writer.write(item)?;
     }
-    writer.finish()
+    writer.finish()?;
+    Ok(buf)
 }
-

@@ -46,7 +46,7 @@ fn every_realworld_case_loads_with_its_parameters() {
         if status == 1 && stderr.contains("unknown parameters: ") {
             assert!(stderr.contains("(pass --allow-unknown-parameters"), "{name}: {stderr}");
             assert!(stdout.is_empty(), "{name}: partial output");
-            notes.push(format!("needs --allow-unknown-parameters ({})", stderr.trim_end().rsplit_once("unknown parameters: ").map_or("", |(_, t)| t)));
+            notes.push(format!("needs --allow-unknown-parameters ({})", stderr.rsplit_once("unknown parameters: ").and_then(|(_, t)| t.split_once(" (pass")).map_or("", |(keys, _)| keys)));
             args.push("--allow-unknown-parameters".into());
             (status, stdout, stderr) = run(&args);
         }

@@ -35,7 +35,7 @@ use references::ArtifactUrls;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use strategy::{Evaluation, Registry};
 use taskids::TaskIdGenerator;
 use tg_core::cli::Log;
@@ -336,7 +336,7 @@ pub fn read_index_file(path: &Path, tasks_by_path: impl Fn(&str) -> Vec<String>)
 }
 
 /// Read a strategies file (YAML or JSON) into the registry.
-pub fn read_strategies(path: &PathBuf, registry: &mut Registry) -> anyhow::Result<()> {
+pub fn read_strategies(path: &Path, registry: &mut Registry) -> anyhow::Result<()> {
     let value = tg_core::yaml::load_file(path)?;
     let Value::Object(map) = value else {
         return Err(bad_input(format!("{}: expected a mapping of strategy name to definition", path.display())));

@@ -58,7 +58,7 @@ fn env(name: &str) -> Option<String> {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let log = args.common.log(PROGRAM);
-    let parameters = tg_optimize_cli_support::load_parameters(&args.common)?;
+    let parameters = parameter_loading::load_parameters(&args.common)?;
     let mut registry = Registry::builtin();
     let python_strategies = env("TASKGRAPH_OPTIMIZE_STRATEGIES")
         .or_else(|| parameters.get("optimize_strategies").and_then(|v| v.as_str()).map(str::to_string));
@@ -147,7 +147,7 @@ fn choose_index(path: Option<&PathBuf>, graph: &tg_core::graph::TaskGraph, log: 
 
 /// Loading parameters: the graph config is read when present (for the repository root the
 /// parameter defaults come from), but optimization itself does not need it.
-mod tg_optimize_cli_support {
+mod parameter_loading {
     use tg_core::cli::{CommonArgs, StageContext};
     use tg_core::params::{LoadOptions, Parameters};
 

@@ -386,7 +386,11 @@ pub fn run(opts: &DiffOptions, out: impl Write) -> anyhow::Result<bool> {
     let new = load(&opts.new)?;
     let report = compare(old, new, &opts.ignore);
     if !opts.quiet {
-        write_report(&report, opts, out)?;
+        match write_report(&report, opts, out) {
+            // The reader went away (`tg-diff A B | head`): the answer is still the exit code.
+            Err(e) if tg_core::error::is_broken_pipe(&e) => return Ok(report.is_equal()),
+            other => other?,
+        }
         eprintln!(
             "{PROGRAM}: {} added, {} removed, {} changed, {} unchanged",
             report.added.len(),

@@ -4,7 +4,7 @@
 //! 12-colour palette, so the same input always gives the same picture). Arrows run from a
 //! dependency to the task that needs it, labelled with the dependency's name in the tooltip;
 //! soft dependencies present in the graph are dashed arrows. In the target graph, target tasks
-//! have a bold border and tasks pulled in only as dependencies a dashed one.
+//! (and `always_target` tasks) have a bold border, tasks pulled in only as dependencies a dashed one.
 
 use crate::output::Selection;
 use std::collections::{BTreeMap, HashSet};

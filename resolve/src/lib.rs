@@ -158,6 +158,8 @@ pub struct Resolved {
     pub order: Vec<usize>,
     /// Target task positions (empty when only the full graph was asked for).
     pub targets: Vec<usize>,
+    /// Positions of the `always_target` tasks admitted by `enable_always_target`.
+    pub always: Vec<usize>,
     /// Membership of the target task graph.
     pub in_target_graph: Vec<bool>,
 }
@@ -169,13 +171,17 @@ impl Resolved {
         for &i in &self.targets {
             is_target[i] = true;
         }
+        let mut is_requested = is_target.clone();
+        for &i in &self.always {
+            is_requested[i] = true;
+        }
         let keep = |i: usize| match stage {
             Stage::Full => true,
             Stage::Target => is_target[i],
             Stage::TargetGraph => self.in_target_graph[i],
         };
         let positions: Vec<usize> = self.order.iter().copied().filter(|&i| keep(i)).collect();
-        let requested = (stage == Stage::TargetGraph).then(|| positions.iter().map(|&i| is_target[i]).collect());
+        let requested = (stage == Stage::TargetGraph).then(|| positions.iter().map(|&i| is_requested[i]).collect());
         let title = match stage {
             Stage::Full => "full task graph",
             Stage::Target => "target task set",
@@ -193,8 +199,7 @@ impl Resolved {
 }
 
 /// Resolve `tasks` up to `stage`: full graph (checked, verified when `verify`), target task set,
-/// target task graph. `targets` also holds the always-target tasks' positions only through
-/// `in_target_graph`.
+/// target task graph.
 pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool, log: Log) -> anyhow::Result<Resolved> {
     target::filters(&ctx.parameters)?;
     if stage != Stage::Full {
@@ -215,7 +220,7 @@ pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool,
     }
     if stage == Stage::Full {
         let n = graph.len();
-        return Ok(Resolved { graph, order, targets: Vec::new(), in_target_graph: vec![true; n] });
+        return Ok(Resolved { graph, order, targets: Vec::new(), always: Vec::new(), in_target_graph: vec![true; n] });
     }
     let tctx = target::TargetContext { parameters: &ctx.parameters, graph_config: &ctx.graph_config, log };
     let targets = target::target_task_set(&mut graph.tasks, &tctx)?;
@@ -226,7 +231,7 @@ pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool,
     let in_target_graph = closure::transitive_closure(&graph, &requested);
     let size = in_target_graph.iter().filter(|m| **m).count();
     log.info(format!("target task graph: {size} tasks ({} targets)", targets.len()));
-    Ok(Resolved { graph, order, targets, in_target_graph })
+    Ok(Resolved { graph, order, targets, always, in_target_graph })
 }
 
 /// With `target-kinds`, drop tasks of kinds outside those kinds, their kind-dependencies and

@@ -76,7 +76,7 @@ pub fn split(input: &str) -> Result<Vec<String>, SplitError> {
                         word.push('\\');
                         word.push(next);
                     }
-                    None => return Err(SplitError::NoClosingQuotation),
+                    None => return Err(SplitError::NoEscapedCharacter),
                 },
                 _ => word.push(c),
             },
@@ -96,7 +96,7 @@ pub fn split(input: &str) -> Result<Vec<String>, SplitError> {
 mod tests {
     use super::*;
 
-    /// Expected values from Python 3.11's `shlex.split`.
+    /// Expected values from Python 3.11's `shlex.split` (python3 -c 'import shlex; print(shlex.split(...))')
     #[test]
     fn splits_like_python() {
         let cases: &[(&str, &[&str])] = &[
@@ -120,5 +120,6 @@ mod tests {
         assert_eq!(split("try: -b 'do").unwrap_err(), SplitError::NoClosingQuotation);
         assert_eq!(split("try: \"x").unwrap_err().to_string(), "No closing quotation");
         assert_eq!(split("x \\").unwrap_err().to_string(), "No escaped character");
+        assert_eq!(split("\"a\\").unwrap_err(), SplitError::NoEscapedCharacter);
     }
 }

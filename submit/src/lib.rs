@@ -151,26 +151,36 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     let queue = open_destination(opts, env, &log)?;
     let decision_task_id = decision_task_id(opts, env, queue.is_live(), &input_sha256, &log)?;
     let requested_now = opts.now.as_deref().map(Instant::parse).transpose().map_err(usage)?;
+    // On resume the clock reading of the first run wins, so that bodies are identical.
+    let earlier = opts.state.as_deref().map(state::peek_header).transpose()?.flatten();
+    let now = match &earlier {
+        Some(header) => Instant::parse(&header.now).map_err(usage)?,
+        None => requested_now.unwrap_or_else(Instant::now),
+    };
+    // Every body is made (and so checked) before anything is written.
+    let submission = Submission { decision_task_id: decision_task_id.clone(), scheduler_id: scheduler_id.clone(), now };
+    let definitions = definition::task_definitions(&graph, &submission)?;
+    let copies = (0..graph.len()).map(|i| definition::copies(&graph, i)).collect::<anyhow::Result<Vec<_>>>()?;
+
     let fresh = Header {
         version: STATE_VERSION,
         input_sha256,
         target: queue.target(),
-        decision_task_id: decision_task_id.clone(),
-        scheduler_id: scheduler_id.clone(),
-        now: requested_now.unwrap_or_else(Instant::now).to_json_time(),
+        decision_task_id,
+        scheduler_id,
+        now: now.to_json_time(),
     };
-    let mut state = opts.state.as_deref().map(|dir| StateLog::open(dir, fresh.clone())).transpose()?;
-    let now_text = state.as_ref().map_or(&fresh.now, |s| &s.header.now).clone();
-    let now = Instant::parse(&now_text).map_err(usage)?;
+    let mut state = opts.state.as_deref().map(|dir| StateLog::open(dir, fresh)).transpose()?;
     if let Some(s) = &state {
         if s.resumed {
             log.info(format!(
-                "resuming {}: {} tasks already created, clock reading {now_text}",
+                "resuming {}: {} tasks already created, clock reading {}",
                 s.path().display(),
-                s.created.len()
+                s.created.len(),
+                s.header.now
             ));
             if requested_now.is_some_and(|r| r != now) {
-                log.warn(format!("--now ignored: resuming with the clock reading of the first run ({now_text})"));
+                log.warn(format!("--now ignored: resuming with the clock reading of the first run ({})", s.header.now));
             }
         }
     }
@@ -179,9 +189,6 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
         write_artifacts(opts, dir, &graph, &ctx, &log)?;
     }
 
-    let submission = Submission { decision_task_id, scheduler_id, now };
-    let definitions = definition::task_definitions(&graph, &submission)?;
-    let copies = (0..graph.len()).map(|i| definition::copies(&graph, i)).collect::<anyhow::Result<Vec<_>>>()?;
     let resumed = state.as_ref().is_some_and(|s| s.resumed);
     let queue = queue.open(resumed)?;
     let plan = Plan {

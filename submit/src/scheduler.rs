@@ -4,8 +4,8 @@
 //! ready when every in-graph dependency was acknowledged by the queue; ready tasks go out in
 //! input order. A task's extra copies (`task_duplicates`) go out with it and hold nothing up.
 //!
-//! Outcomes: an acknowledged task is logged as created (batched: the acknowledgements that
-//! arrived together are written and synced at once). A refused task (4xx) is a failure, and
+//! Outcomes: an acknowledged task is logged as created (in batches: every 100 ms the
+//! acknowledgements so far are written and synced at once). A refused task (4xx) is a failure, and
 //! every task that depends on it, directly or not, is skipped. A queue that stays unreachable
 //! (or keeps answering 5xx) after retries stops the run: nothing new is sent, requests in
 //! flight finish, and the rest is left for a resumed run.
@@ -128,22 +128,27 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
             scope.spawn(move || worker(plan, queue, job_rx, done_tx));
         }
         drop(done_tx);
+        let mut unlogged: Vec<String> = Vec::new();
+        let mut last_flush = Instant::now();
         loop {
             book.dispatch(&job_tx, concurrency, log);
             if book.in_flight == 0 {
                 break;
             }
-            let Ok(first) = done_rx.recv() else { break };
-            let mut batch = vec![first];
-            while let Ok(more) = done_rx.try_recv() {
-                batch.push(more);
-            }
-            let acknowledged = book.settle(batch, log);
-            if !acknowledged.is_empty() {
-                queue.sync()?;
-                if let Some(state) = state.as_deref_mut() {
-                    state.record_created(acknowledged.iter().map(String::as_str))?;
+            match done_rx.recv_timeout(FLUSH_EVERY) {
+                Ok(first) => {
+                    let mut batch = vec![first];
+                    while let Ok(more) = done_rx.try_recv() {
+                        batch.push(more);
+                    }
+                    unlogged.extend(book.settle(batch, log));
                 }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if last_flush.elapsed() >= FLUSH_EVERY {
+                flush(queue, state.as_deref_mut(), &mut unlogged)?;
+                last_flush = Instant::now();
             }
             if last_progress.elapsed() >= plan.progress_every {
                 last_progress = Instant::now();
@@ -151,10 +156,28 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
             }
         }
         drop(job_tx);
-        Ok(())
+        flush(queue, state.as_deref_mut(), &mut unlogged)
     })?;
     book.outcome.not_attempted = book.status.iter().filter(|s| **s == Status::Waiting).count();
     Ok(book.outcome)
+}
+
+/// How often acknowledged taskIds are written to the state log (one sync per flush). A run
+/// killed between flushes re-sends at most this much work, with identical bodies.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
+/// Make the destination durable, then log `unlogged` as created (in that order, so the log
+/// never runs ahead of the dry-run file).
+fn flush(queue: &dyn Queue, state: Option<&mut StateLog>, unlogged: &mut Vec<String>) -> anyhow::Result<()> {
+    if unlogged.is_empty() {
+        return Ok(());
+    }
+    queue.sync()?;
+    if let Some(state) = state {
+        state.record_created(unlogged.iter().map(String::as_str))?;
+    }
+    unlogged.clear();
+    Ok(())
 }
 
 /// Send requests until the job channel closes.
@@ -245,7 +268,11 @@ impl Book<'_> {
                     });
                     if job.copy == 0 {
                         self.status[job.task] = Status::Failed;
-                        self.skip_dependents(job.task);
+                        // A refusal dooms the dependents; an outage only stops the run (they
+                        // stay "not attempted", for a resumed run).
+                        if matches!(err, CreateError::Rejected(_)) {
+                            self.skip_dependents(job.task);
+                        }
                     }
                 }
             }

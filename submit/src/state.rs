@@ -124,6 +124,22 @@ impl StateLog {
     }
 }
 
+/// The header of `dir/submit.log` if the log exists and has one (nothing is created).
+pub fn peek_header(dir: &Path) -> anyhow::Result<Option<Header>> {
+    let path = dir.join(LOG_NAME);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(usage(format!("cannot read state log {}: {e}", path.display()))),
+    };
+    let Some(first) = text.split_inclusive('\n').find(|l| l.ends_with('\n') && !l.trim().is_empty()) else {
+        return Ok(None);
+    };
+    serde_json::from_str(first)
+        .map(Some)
+        .map_err(|e| usage(format!("{}:1: not a tg-submit state header: {e}", path.display())))
+}
+
 /// A log of another input, target, decision task or scheduler cannot be resumed.
 fn check_same_submission(old: &Header, new: &Header, path: &Path) -> anyhow::Result<()> {
     let differs = |what: &str, a: &str, b: &str| {

@@ -112,10 +112,12 @@ fn to_task(kind: &str, mut d: TaskDict) -> anyhow::Result<Task> {
         Some(Value::String(s)) => s,
         _ => return Err(field_err("description", "a string")),
     };
-    let attributes = match d.remove("attributes") {
+    let mut attributes = match d.remove("attributes") {
         Some(Value::Object(m)) => m,
         _ => return Err(field_err("attributes", "a mapping")),
     };
+    // taskgraph's Task.__post_init__: attributes["kind"] = kind
+    attributes.insert("kind".into(), Value::String(kind.to_string()));
     let task = d.remove("task").ok_or_else(|| field_err("task", "a task definition"))?;
     let dependencies = match d.remove("dependencies") {
         None | Some(Value::Null) => IndexMap::new(),

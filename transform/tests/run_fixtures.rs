@@ -30,6 +30,37 @@ fn set_env(fixture: &Value) {
     std::env::remove_var("MOZ_AUTOMATION");
 }
 
+/// A throw-away one-commit git repository holding a fixture's `repo_files` (removed on drop).
+struct TempRepo(PathBuf);
+
+impl TempRepo {
+    fn new(fixture: &Path, files: &Map<String, Value>) -> Option<TempRepo> {
+        let stem = fixture.file_stem().unwrap().to_string_lossy().to_string();
+        let dir = std::env::temp_dir().join(format!("tg-run-fixture-{}-{stem}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (rel, text) in files {
+            let full = dir.join(rel);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, text.as_str().unwrap_or_default()).unwrap();
+        }
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        (git(&["init", "-q"]) && git(&["add", "-A"]) && git(&["commit", "-q", "-m", "fixture"])).then_some(TempRepo(dir))
+    }
+}
+
+impl Drop for TempRepo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// One fixture file's outcome: number of cases and a description per failing case.
 fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -41,7 +72,20 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
     let kind_config = get("kind_config").as_object().cloned().unwrap_or_default();
     let params = Parameters::from_map(get("params").as_object().cloned().unwrap_or_default());
     let here = path.parent().unwrap();
-    let root_dir = here.join(get("root_dir").as_str().unwrap_or("no-such-root"));
+    let mut root_dir = here.join(get("root_dir").as_str().unwrap_or("no-such-root"));
+    let _repo = match get("repo_files").as_object() {
+        Some(files) => match TempRepo::new(path, files) {
+            Some(repo) => {
+                root_dir = repo.0.join("taskcluster");
+                Some(repo)
+            }
+            None => {
+                eprintln!("SKIPPED: {}: git is not available to build its repository", path.display());
+                return (0, Vec::new());
+            }
+        },
+        None => None,
+    };
     let graph_config = GraphConfig { config: get("graph_config").as_object().cloned().unwrap_or_default(), root_dir };
     let mut deps: IndexMap<String, Task> = IndexMap::new();
     for t in get("kind_dependencies_tasks").as_array().cloned().unwrap_or_default() {

@@ -47,6 +47,14 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
         graph_config: &graph_config,
         log: Log::quiet("tg-transform"),
     };
+    // the fixture's environment (e.g. TASK_ID), for this file only; one test thread runs the files
+    let env: Vec<(String, String)> = get("env")
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default();
+    for (k, v) in &env {
+        std::env::set_var(k, v);
+    }
     let cases = get("cases").as_array().cloned().unwrap_or_default();
     let mut failures = Vec::new();
     for case in &cases {
@@ -63,13 +71,36 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
                     failures.push((name, diff(expected, &got)));
                 }
             }
-            (Err(_), None, Some(_)) => {}
+            (Err(e), None, Some(err)) => {
+                let ours = format!("{e:#}");
+                if let Some(theirs) = comparable_message(err.as_str().unwrap_or_default()) {
+                    if !ours.contains(&theirs) {
+                        failures.push((name, format!("both fail, but taskgraph says {theirs:?} and we say {ours:?}")));
+                    }
+                }
+            }
             (Ok(out), None, Some(err)) => failures.push((name, format!("taskgraph fails ({err}) but we produced {} tasks", out.len()))),
             (Err(e), Some(_), _) => failures.push((name, format!("we fail: {e:#}"))),
             (_, None, None) => failures.push((name, "no expected output recorded (run run_transform.py --update)".into())),
         }
     }
+    for (k, _) in &env {
+        std::env::remove_var(k);
+    }
     (cases.len(), failures)
+}
+
+/// The part of taskgraph's error that ours must contain: the schema message (second line of a
+/// SchemaValidationError) or the message of an explicit raise; None for Python crashes
+/// (KeyError, TypeError, ...) whose wording we do not copy.
+fn comparable_message(err: &str) -> Option<String> {
+    let (kind, message) = err.split_once(": ")?;
+    match kind {
+        "SchemaValidationError" => message.lines().nth(1).map(str::to_string),
+        "Exception" | "RuntimeError" | "AssertionError" => message.lines().next().map(str::to_string),
+        "ValueError" if message.starts_with("Unknown index-type") => Some(message.to_string()),
+        _ => None,
+    }
 }
 
 /// The first differing paths between two JSON values.

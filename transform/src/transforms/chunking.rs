@@ -12,10 +12,11 @@
 //! `attributes.total_chunks = T` and the substitutions. A field's name is formatted too; the
 //! value goes under the new name, leaving the old key in place when the name changed.
 
-use crate::util::msgspec::{validate, Field, StructDef, Ty};
+use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{setdefault_object, truthy};
 use crate::util::templates::substitute;
 use crate::util::format::format;
+use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 
@@ -34,9 +35,9 @@ const CHUNK_SCHEMA: StructDef = StructDef {
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     let mut out = Vec::with_capacity(tasks.len());
     for task in tasks {
-        validate(&Ty::Struct(&CHUNK_SCHEMA), &Value::Object(task.clone()), "$")
+        validate_struct(&CHUNK_SCHEMA, &task, "$")
             .map_err(|e| task_error(config, &task, e))?;
-        let name_source = task.clone();
+        let name_source = identity_of(&task);
         out.extend(chunk_task(task).map_err(|e| task_error(config, &name_source, e))?);
     }
     Ok(out)

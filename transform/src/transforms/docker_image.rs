@@ -21,7 +21,7 @@
 
 use crate::util::docker::generate_context_hash;
 use crate::util::format::python_str;
-use crate::util::msgspec::{validate, Field, StructDef, Ty};
+use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{truthy, type_name};
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
@@ -64,7 +64,7 @@ const DOCKER_IMAGE_SCHEMA: StructDef = StructDef {
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     use rayon::prelude::*;
     for task in &tasks {
-        validate(&Ty::Struct(&DOCKER_IMAGE_SCHEMA), &Value::Object(task.clone()), "$")
+        validate_struct(&DOCKER_IMAGE_SCHEMA, task, "$")
             .map_err(|e| task_error(config, task, e))?;
     }
     let available = available_packages(config);

@@ -22,9 +22,10 @@
 
 use crate::util::dependencies::{get_dependencies, group, GroupBy};
 use crate::util::format::{format, python_str};
-use crate::util::msgspec::{validate, Field, StructDef, Ty};
+use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{python_eq, setdefault_object, truthy, type_name};
 use crate::util::set_name::set_name;
+use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
 use tg_core::task::Task;
@@ -69,9 +70,9 @@ const FROM_DEPS_SCHEMA: StructDef = StructDef {
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     let mut out = Vec::new();
     for task in tasks {
-        validate(&Ty::Struct(&FROM_DEPS_SCHEMA), &Value::Object(task.clone()), "$")
+        validate_struct(&FROM_DEPS_SCHEMA, &task, "$")
             .map_err(|e| task_error(config, &task, e))?;
-        let name_source = task.clone();
+        let name_source = identity_of(&task);
         out.extend(from_deps(config, task).map_err(|e| task_error(config, &name_source, format!("from-deps: {e}")))?);
     }
     Ok(out)

@@ -17,7 +17,7 @@
 //! task records its values in `attributes.matrix`.
 
 use crate::util::format::python_str;
-use crate::util::msgspec::{validate, Field, StructDef, Ty};
+use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{python_eq, setdefault_object, truthy};
 use crate::util::templates::substitute_task_fields;
 use crate::{task_error, TaskDict, TransformConfig};
@@ -45,7 +45,7 @@ const MATRIX_SCHEMA: StructDef = StructDef {
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     let mut out = Vec::with_capacity(tasks.len());
     for task in tasks {
-        validate(&Ty::Struct(&MATRIX_SCHEMA), &Value::Object(task.clone()), "$")
+        validate_struct(&MATRIX_SCHEMA, &task, "$")
             .map_err(|e| task_error(config, &task, e))?;
         out.extend(split_matrix(task).map_err(|(task, e)| task_error(config, &task, e))?);
     }

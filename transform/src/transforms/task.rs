@@ -29,7 +29,7 @@ use crate::util::format::python_str;
 use crate::util::keyed_by::{evaluate_keyed_by, resolve_keyed_by, KeyedByOptions};
 use crate::util::workertypes::{get_worker_type, worker_type_implementation};
 use crate::{TaskDict, TransformConfig};
-use parts::schema::{validate as check_schema, Ty};
+use parts::schema::validate_mapping;
 use parts::{dict_entry, format_with, truthy, truthy_key, type_word, Ctx};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
@@ -167,14 +167,14 @@ fn task_name_from_label(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<(), String
 /// Step 4: the task description schema, then the payload schema of the implementation.
 fn validate(task: &TaskDict) -> Result<(), String> {
     let label = task.get("label").map(python_str).unwrap_or_else(|| "?no-label?".into());
-    let whole = Value::Object(task.clone());
-    check_schema(&Ty::Struct(&schema::TASK_DESCRIPTION), &whole, "$")
-        .map_err(|e| format!("In task '{label}': {e}"))?;
-    let worker = task.get("worker").cloned().unwrap_or(Value::Null);
+    validate_mapping(&schema::TASK_DESCRIPTION, task).map_err(|e| format!("In task '{label}': {e}"))?;
+    let Some(Value::Object(worker)) = task.get("worker") else {
+        return Err("worker: expected a mapping".into());
+    };
     let implementation = worker.get("implementation").map(python_str).unwrap_or_default();
     let payload_schema = parts::payload::payload_schema(&implementation)
         .ok_or_else(|| format!("KeyError: no payload builder for worker implementation '{implementation}'"))?;
-    check_schema(&Ty::Struct(payload_schema), &worker, "$.worker").map_err(|e| format!("In task.run '{label}': {e}"))
+    validate_mapping(payload_schema, worker).map_err(|e| format!("In task.run '{label}': {e}"))
 }
 
 /// `evaluate_keyed_by(graph_config[key], "Graph Config", {"project": project})`.

@@ -24,9 +24,10 @@
 //! `substitute_task_fields(task, fields, **values)`.
 
 use crate::util::keyed_by::{resolve_keyed_by, KeyedByOptions};
-use crate::util::msgspec::{validate, Field, StructDef, Ty};
+use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::truthy;
 use crate::util::templates::{deep_get, substitute_task_fields};
+use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
 
@@ -69,13 +70,13 @@ const POSITIONAL: &[&str] = &["item", "field", "item_name"];
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     use rayon::prelude::*;
     for task in &tasks {
-        validate(&Ty::Struct(&TASK_CONTEXT_SCHEMA), &Value::Object(task.clone()), "$")
+        validate_struct(&TASK_CONTEXT_SCHEMA, task, "$")
             .map_err(|e| task_error(config, task, e))?;
     }
     tasks
         .into_par_iter()
         .map(|task| {
-            let name_source = task.clone();
+            let name_source = identity_of(&task);
             render_task(config, task).map_err(|e| task_error(config, &name_source, format!("task-context: {e}")))
         })
         .collect()
@@ -154,13 +155,17 @@ fn context(config: &TransformConfig<'_>, task: &TaskDict, sub_config: &mut Map<S
     Ok(subs)
 }
 
-/// Split the keyword arguments of the `resolve_keyed_by` call into (defer, enforce_single_match,
-/// extra values), failing where Python's call would (a keyword given twice, or naming a
-/// positional parameter).
-fn keyed_by_arguments(
-    options: &Map<String, Value>,
-    subs: &Map<String, Value>,
-) -> Result<(Vec<String>, bool, Map<String, Value>), String> {
+/// The keyword arguments of taskgraph's `resolve_keyed_by(task, field, name, **options, **subs)`.
+struct KeyedByArguments {
+    defer: Vec<String>,
+    enforce_single_match: bool,
+    /// Every other keyword: values to key by.
+    extra: Map<String, Value>,
+}
+
+/// Split the keyword arguments of the `resolve_keyed_by` call, failing where Python's call
+/// would (a keyword given twice, or naming a positional parameter).
+fn keyed_by_arguments(options: &Map<String, Value>, subs: &Map<String, Value>) -> Result<KeyedByArguments, String> {
     let mut kwargs = options.clone();
     for (k, v) in subs {
         if kwargs.contains_key(k) {
@@ -178,7 +183,7 @@ fn keyed_by_arguments(
         Some(_) => return Err("defer: only a list of names is supported".into()),
     };
     let enforce_single_match = kwargs.shift_remove("enforce_single_match").is_none_or(|v| truthy(&v));
-    Ok((defer, enforce_single_match, kwargs))
+    Ok(KeyedByArguments { defer, enforce_single_match, extra: kwargs })
 }
 
 /// `render_task` for one task.
@@ -201,11 +206,11 @@ fn render_task(config: &TransformConfig<'_>, mut task: TaskDict) -> Result<TaskD
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
     };
-    let (defer, enforce_single_match, extra) = keyed_by_arguments(&options, &subs)?;
-    let defer_refs: Vec<&str> = defer.iter().map(String::as_str).collect();
-    let opts = KeyedByOptions { defer: &defer_refs, enforce_single_match };
+    let args = keyed_by_arguments(&options, &subs)?;
+    let defer_refs: Vec<&str> = args.defer.iter().map(String::as_str).collect();
+    let opts = KeyedByOptions { defer: &defer_refs, enforce_single_match: args.enforce_single_match };
     for field in &fields {
-        resolve_keyed_by(&mut task, field, &task_name, &extra, opts)?;
+        resolve_keyed_by(&mut task, field, &task_name, &args.extra, opts)?;
     }
     substitute_task_fields(&mut task, &fields, &subs)?;
     Ok(task)

@@ -58,17 +58,12 @@ pub fn get_checkout_cache_name(config: &TransformConfig<'_>) -> Result<String, S
     let repos = repo_configs(config)?;
     let mut name = "checkouts".to_string();
     if repos.len() > 1 {
+        // Python joins a *set* of "path\tprefix" lines: its iteration order is CPython's (with
+        // PYTHONHASHSEED=0, the seed of the reference outputs).
         let mut sorted: Vec<_> = repos.values().collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
-        // Python builds a *set* of these lines and joins it in set order (hash order under
-        // PYTHONHASHSEED); we use the deterministic first-seen order after sorting by path.
-        let mut lines: Vec<String> = Vec::new();
-        for repo in sorted {
-            let line = format!("{}\t{}", repo.path, repo.prefix);
-            if !lines.contains(&line) {
-                lines.push(line);
-            }
-        }
+        let lines: Vec<String> = sorted.iter().map(|r| format!("{}\t{}", r.path, r.prefix)).collect();
+        let lines = crate::util::pyset::python_set_order(&lines);
         let digest = hex::encode(Sha256::digest(lines.join("\n").as_bytes()));
         name.push_str(&format!("-repos-{digest}"));
     }

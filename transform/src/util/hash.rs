@@ -91,6 +91,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hash_paths_matches_taskgraph() {
+        // taskgraph.util.hash.hash_paths on the same files committed to a git repository:
+        //   a.txt "a\n", dir/b.py "b\n", dir/sub/c.py "c\n", other/o.txt "o\n"
+        let dir = std::env::temp_dir().join(format!("tg-hash-paths-{}", std::process::id()));
+        let files = [("a.txt", "a\n"), ("dir/b.py", "b\n"), ("dir/sub/c.py", "c\n"), ("other/o.txt", "o\n")];
+        for (path, content) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+        let tracked: Vec<String> = files.iter().map(|(p, _)| p.to_string()).collect();
+        let run = |patterns: &[&str]| {
+            let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+            hash_paths_in(&dir, &tracked, &patterns)
+        };
+        assert_eq!(run(&["dir/**/*.py", "a.txt"]).unwrap(), "511e09c88c1a871ab5ff5d31818356c85e51c2325bd90438202ff2948327f669");
+        assert_eq!(run(&["dir", "other/*"]).unwrap(), "9759d714c1cb6f6461a9371c863fbf7b58bd2e2c93d2664a29f0faa56d6af1ce");
+        assert!(run(&["nope"]).unwrap_err().to_string().contains("nope did not match anything"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn mozpath_match_table() {
         // taskgraph.util.path.match(path, pattern), Python 3.11.
         let cases = [

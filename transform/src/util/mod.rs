@@ -10,6 +10,7 @@ pub mod keyed_by;
 pub mod msgspec;
 pub mod pypath;
 pub mod pyre;
+pub mod pyset;
 pub mod repo_config;
 pub mod run_task_files;
 pub mod shell;

@@ -2,24 +2,20 @@
 //! `grp(sym)`; a missing group reads as `?`.
 
 use serde_json::{json, Map, Value};
-use std::sync::OnceLock;
 use tg_core::task::Task;
 
-/// `([^(]*)\(([^)]*)\)$` as Python's `re.match` applies it (`$` also matches before a final
-/// newline, which is then not part of the symbol).
-fn joined_symbol_re() -> &'static regex::Regex {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^([^(]*)\(([^)]*)\)\n?\z").unwrap_or_else(|_| unreachable!("constant regex")))
-}
-
 /// `split_symbol`: `grp(sym)` -> (`grp`, `sym`); `sym` -> (`?`, `sym`).
+///
+/// Python matches `([^(]*)\(([^)]*)\)$`: the group runs to the first `(`, the symbol to the
+/// next `)`, and only the end of the string (or a final newline, which `$` also accepts)
+/// may follow.
 pub fn split_symbol(treeherder_symbol: &str) -> Result<(String, String), String> {
-    if !treeherder_symbol.contains('(') {
+    let Some((group, rest)) = treeherder_symbol.split_once('(') else {
         return Ok(("?".into(), treeherder_symbol.into()));
-    }
-    match joined_symbol_re().captures(treeherder_symbol) {
-        Some(c) => Ok((c[1].to_string(), c[2].to_string())),
-        None => Err(format!("`{treeherder_symbol}` is not a valid treeherder symbol.")),
+    };
+    match rest.split_once(')') {
+        Some((symbol, "" | "\n")) => Ok((group.to_string(), symbol.to_string())),
+        _ => Err(format!("`{treeherder_symbol}` is not a valid treeherder symbol.")),
     }
 }
 
@@ -104,6 +100,9 @@ mod tests {
         assert_eq!(split_symbol("I(node)").unwrap(), ("I".into(), "node".into()));
         assert_eq!(split_symbol("(x)").unwrap(), ("".into(), "x".into()));
         assert_eq!(split_symbol("a(b)c").unwrap_err(), "`a(b)c` is not a valid treeherder symbol.");
+        assert_eq!(split_symbol("a(b(c)").unwrap(), ("a".into(), "b(c".into()));
+        assert_eq!(split_symbol("a(b)\n").unwrap(), ("a".into(), "b".into()));
+        assert!(split_symbol("a(b").is_err());
         assert_eq!(join_symbol("?", "B"), "B");
         assert_eq!(join_symbol("Fetch", "rust"), "Fetch(rust)");
         assert_eq!(add_suffix("T(x)", "1").unwrap(), "T(x1)");

@@ -61,6 +61,7 @@ def main(worktree, params_path, fixture_dir, name, module, kinds):
             "capture_inputs.py from check-python.sh's pruned work tree",
             "command": f"python3 transform/tests/py/run_transform.py --update transform/tests/fixtures/{short}/rw-{name}-{kind}.json",
             "transforms": [f"{module}:transforms"],
+            "key_order": "python",
             "kind": kind,
             "path": config.path,
             "kind_config": json.loads(json.dumps(config.config)),

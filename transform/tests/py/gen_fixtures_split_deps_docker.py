@@ -68,6 +68,12 @@ def ref_tasks(repo, kinds):
     return out
 
 
+def trimmed(tasks):
+    """Dependency tasks without their task definitions (these modules read only kind, label and
+    attributes), to keep fixtures small."""
+    return [dict(t, task={}) for t in tasks]
+
+
 def real_case(repo, kind, modules, with_deps=True, extra=None):
     tc = os.path.join(REAL, repo, "config", "taskcluster")
     kind_dir = os.path.join(tc, "kinds", kind)
@@ -82,7 +88,7 @@ def real_case(repo, kind, modules, with_deps=True, extra=None):
         "kind_config": kind_config,
         "graph_config": load_yaml(tc, "config.yml"),
         "params": params,
-        "kind_dependencies_tasks": ref_tasks(repo, kind_config.get("kind-dependencies", [])) if with_deps else [],
+        "kind_dependencies_tasks": trimmed(ref_tasks(repo, kind_config.get("kind-dependencies", []))) if with_deps else [],
         "tasks": loader_tasks(kind_dir, kind_config, kind),
     }
     case.update(extra or {})
@@ -215,7 +221,7 @@ def bench_fixtures():
         try:
             tgg = TaskGraphGenerator(root_dir=tc, parameters=Parameters(strict=True, **params))
             full = tgg.full_task_set
-            build_tasks = [t.to_json() for t in full.tasks.values() if t.kind == "build"]
+            build_tasks = [dict(t.to_json(), task={}) for t in full.tasks.values() if t.kind == "build"]
         finally:
             os.chdir(old)
         build_tasks = json.loads(json.dumps(build_tasks))

@@ -12,8 +12,13 @@ Fixture file (JSON), one per module/topic under transform/tests/fixtures/<module
       "graph_config": config.yml as a mapping,
       "root_dir":    graph config root (relative to the fixture file; default: a directory
                      that does not exist) -- docker/ and kinds/ are read from it,
+      "repo_files":  {path: text} (optional): made into a temporary one-commit git repository
+                     whose taskcluster/ is the root and which is the working directory
+                     (for transforms that hash tracked files, e.g. toolchain scripts),
       "params":      the full parameters mapping,
       "env":         environment variables set while the transforms run (optional),
+      "key_order":   "python" to store expected outputs in taskgraph's dict order instead of
+                     sorted keys (optional; for tests that also check key order),
       "kind_dependencies_tasks": [Task.to_json() dicts] (optional),
       "cases": [
         {"name": ..., "input": [task dicts],
@@ -37,6 +42,27 @@ import subprocess
 import sys
 
 
+def make_repo(files):
+    """A temporary one-commit git repository with `files` ({path: text}); returns its path."""
+    import tempfile  # noqa: PLC0415
+
+    import atexit  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    repo = tempfile.mkdtemp(prefix="tg-fixture-repo-")
+    atexit.register(shutil.rmtree, repo, True)
+    for rel, text in files.items():
+        full = os.path.join(repo, rel)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as fh:
+            fh.write(text)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", repo], check=True)
+    subprocess.run(git + ["-C", repo, "add", "-A"], check=True)
+    subprocess.run(git + ["-C", repo, "commit", "-q", "-m", "fixture"], check=True)
+    return repo
+
+
 def run_file(path):
     # Imported here so that --update's parent process needs nothing.
     import taskgraph  # noqa: PLC0415
@@ -51,6 +77,10 @@ def run_file(path):
         fixture = json.load(fh)
     here = os.path.dirname(os.path.abspath(path))
     root_dir = os.path.join(here, fixture.get("root_dir", "no-such-root"))
+    if fixture.get("repo_files"):
+        # a throw-away git repository holding these files; it is the root's parent and the cwd
+        root_dir = os.path.join(make_repo(fixture["repo_files"]), "taskcluster")
+        os.chdir(os.path.dirname(root_dir))
     graph_config = GraphConfig(fixture["graph_config"], root_dir)
     params = Parameters(strict=False, **fixture["params"]) if fixture.get("params_strict") is False \
         else Parameters(**fixture["params"])
@@ -121,7 +151,11 @@ def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    json.dump(run_file(argv[0]), sys.stdout, sort_keys=True)
+    results = run_file(argv[0])
+    with open(argv[0]) as fh:
+        # "key_order": "python" keeps taskgraph's dict order in the expected outputs
+        keep_order = json.load(fh).get("key_order") == "python"
+    json.dump(results, sys.stdout, sort_keys=not keep_order)
     return 0
 
 

@@ -34,6 +34,7 @@ REPO is a fresh temporary directory (not a VCS checkout); the taskgraph root is 
 so the repository root taskgraph derives is REPO, and the kind path is REPO/taskcluster/kinds/<kind>.
 """
 
+import copy
 import json
 import os
 import shutil
@@ -124,7 +125,7 @@ def main(argv):
         path = argv[2]
         with open(path) as fh:
             fixture = json.load(fh)
-        result = run_case(fixture["input"])
+        result = run_case(copy.deepcopy(fixture["input"]))  # transforms mutate their input
         fixture.pop("expected", None)
         fixture.pop("expected_error", None)
         rel = os.path.relpath(os.path.abspath(path), CRATE_DIR)

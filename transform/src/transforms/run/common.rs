@@ -8,6 +8,7 @@ use crate::util::pypath;
 use crate::util::repo_config::RepoConfig;
 use crate::util::taskcluster::get_artifact_prefix;
 use crate::util::task_dict::object_entry;
+use crate::util::cached_tasks::python_truthy;
 use crate::TransformConfig;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -176,7 +177,7 @@ pub fn support_caches(config: &TransformConfig<'_>, state: &mut RunState) -> Res
         let workdir = state
             .run
             .get("workdir")
-            .filter(|v| crate::util::cached_tasks::python_truthy(v))
+            .filter(|v| python_truthy(v))
             .map(python_str)
             .unwrap_or_else(|| "/builds/worker".into());
         base_cache_dir = pypath::join(&[&workdir, &base_cache_dir]);
@@ -185,7 +186,7 @@ pub fn support_caches(config: &TransformConfig<'_>, state: &mut RunState) -> Res
         Some(v) => v.clone(),
         None => project_use_caches(config),
     };
-    let has_checkout = state.run.get("checkout").is_some_and(crate::util::cached_tasks::python_truthy);
+    let has_checkout = state.run.get("checkout").is_some_and(python_truthy);
 
     for cache in CACHES {
         if !should_use_cache(cache.name, &use_caches, has_checkout) {
@@ -209,7 +210,7 @@ fn project_use_caches(config: &TransformConfig<'_>) -> Value {
     config
         .graph_config
         .get("taskgraph")
-        .filter(|v| crate::util::cached_tasks::python_truthy(v))
+        .filter(|v| python_truthy(v))
         .and_then(|t| t.get("run"))
         .and_then(|r| r.get("use-caches"))
         .cloned()

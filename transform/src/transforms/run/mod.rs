@@ -18,6 +18,7 @@ mod run_task;
 mod toolchain;
 
 use crate::transforms::cached_tasks::order_tasks;
+use crate::util::cached_tasks::python_truthy;
 use crate::util::format::python_str;
 use crate::util::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_INT, OPT_LIST_STR, OPT_STR};
 use crate::util::pypath;
@@ -167,7 +168,7 @@ pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow:
 /// kind's kind.yml and the file the task came from.
 fn rewrite_when_to_optimization(config: &TransformConfig<'_>, task: &mut TaskDict) -> anyhow::Result<()> {
     let Some(when) = task.shift_remove("when") else { return Ok(()) };
-    if !crate::util::cached_tasks::python_truthy(&when) {
+    if !python_truthy(&when) {
         return Ok(());
     }
     let mut files_changed = match when.get("files-changed") {
@@ -176,7 +177,7 @@ fn rewrite_when_to_optimization(config: &TransformConfig<'_>, task: &mut TaskDic
     };
     let kind_path = config.path.display().to_string();
     files_changed.push(Value::String(format!("{kind_path}/kind.yml")));
-    if let Some(from) = task.get("task-from").filter(|v| crate::util::cached_tasks::python_truthy(v)) {
+    if let Some(from) = task.get("task-from").filter(|v| python_truthy(v)) {
         let from = python_str(from);
         if from != "kind.yml" {
             files_changed.push(Value::String(format!("{kind_path}/{from}")));
@@ -192,7 +193,7 @@ fn set_implementation(config: &TransformConfig<'_>, task: &mut TaskDict) -> anyh
     let (implementation, os) =
         worker_type_implementation(config.graph_config, &worker_type).map_err(|e| task_error(config, task, e))?;
     if os.is_some() || !implementation.is_empty() {
-        let tags = tags_mut(config, task)?;
+        let tags = setdefault_object(config, task, "tags")?;
         if let Some(os) = &os {
             tags.insert("os".into(), Value::String(os.clone()));
         }
@@ -212,11 +213,6 @@ fn set_implementation(config: &TransformConfig<'_>, task: &mut TaskDict) -> anyh
     Ok(())
 }
 
-/// `task.setdefault("tags", {})`, refusing a `tags` that is not a mapping.
-fn tags_mut<'a>(config: &TransformConfig<'_>, task: &'a mut TaskDict) -> anyhow::Result<&'a mut Map<String, Value>> {
-    setdefault_object(config, task, "tags")
-}
-
 /// `task.setdefault(key, {})` for a key that must hold a mapping.
 fn setdefault_object<'a>(config: &TransformConfig<'_>, task: &'a mut TaskDict, key: &str) -> anyhow::Result<&'a mut Map<String, Value>> {
     if task.get(key).is_some_and(|v| !v.is_object()) {
@@ -234,7 +230,7 @@ fn set_label(config: &TransformConfig<'_>, task: &mut TaskDict) -> anyhow::Resul
         let label = format!("{}-{}", config.kind, python_str(name));
         task.insert("label".into(), Value::String(label));
     }
-    if task.get("name").is_some_and(crate::util::cached_tasks::python_truthy) {
+    if task.get("name").is_some_and(python_truthy) {
         task.shift_remove("name");
     }
     Ok(())
@@ -256,7 +252,7 @@ struct FetchIndex {
 /// `dict[key] = attributes[name]` when that value is truthy (taskgraph's `get_attribute`).
 fn get_attribute(dict: &mut IndexMap<String, Value>, key: &str, attributes: Option<&Value>, name: &str) {
     if let Some(v) = attributes.and_then(|a| a.get(name)) {
-        if crate::util::cached_tasks::python_truthy(v) {
+        if python_truthy(v) {
             dict.insert(key.to_string(), v.clone());
         }
     }
@@ -270,8 +266,8 @@ fn fetch_index(config: &TransformConfig<'_>, tasks: &[TaskDict]) -> FetchIndex {
             let run = task.get("run");
             let label = task.get("label").map(python_str).unwrap_or_default();
             get_attribute(&mut index.artifact_names, &label, run, "toolchain-artifact");
-            if let Some(alias) = run.and_then(|r| r.get(&format!("{}-alias", config.kind))) {
-                if crate::util::cached_tasks::python_truthy(alias) {
+            if let Some(alias) = run.and_then(|r| r.get(format!("{}-alias", config.kind))) {
+                if python_truthy(alias) {
                     index.aliases.insert(format!("{}-{}", config.kind, python_str(alias)), label);
                 }
             }
@@ -285,7 +281,7 @@ fn fetch_index(config: &TransformConfig<'_>, tasks: &[TaskDict]) -> FetchIndex {
         get_attribute(&mut index.artifact_names, &task.label, Some(&attributes), &format!("{}-artifact", task.kind));
         get_attribute(&mut index.extra_env, &task.label, Some(&attributes), &format!("{}-env", task.kind));
         if let Some(alias) = task.attributes.get(&format!("{}-alias", task.kind)) {
-            if crate::util::cached_tasks::python_truthy(alias) {
+            if python_truthy(alias) {
                 index.aliases.insert(format!("{}-{}", task.kind, python_str(alias)), task.label.clone());
             }
         }
@@ -334,7 +330,7 @@ fn fetch_json(artifact: Value, task_ref: String, entry: &FetchEntry) -> Value {
     if let Some(dest) = &entry.dest {
         fetch.insert("dest".into(), dest.clone());
     }
-    if crate::util::cached_tasks::python_truthy(&entry.verify_hash) {
+    if python_truthy(&entry.verify_hash) {
         fetch.insert("verify-hash".into(), entry.verify_hash.clone());
     }
     Value::Object(fetch)

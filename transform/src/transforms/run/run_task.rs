@@ -13,6 +13,7 @@ use crate::util::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_STR, TASKREF_OR_S
 use crate::util::pypath;
 use crate::util::repo_config::repo_configs;
 use crate::util::taskcluster::get_root_url;
+use crate::util::cached_tasks::python_truthy;
 use crate::TransformConfig;
 use serde_json::{json, Map, Value};
 
@@ -63,7 +64,7 @@ fn exec_command(state: &mut RunState) -> Result<Vec<Value>, String> {
 /// taskgraph's `common_setup`: checkout arguments, `--task-cwd`, caches and `MOZ_SCM_LEVEL`.
 fn common_setup(config: &TransformConfig<'_>, state: &mut RunState, command: &mut Vec<Value>) -> Result<(), String> {
     let checkout = state.run.get("checkout").cloned().unwrap_or(Value::Null);
-    if crate::util::cached_tasks::python_truthy(&checkout) {
+    if python_truthy(&checkout) {
         let mut repos = repo_configs(config)?;
         if checkout == Value::Bool(true) {
             if repos.len() > 1 {
@@ -113,7 +114,7 @@ fn common_setup(config: &TransformConfig<'_>, state: &mut RunState, command: &mu
 
 /// `run-as-root`: run-task's `--user root --group root`.
 fn run_as_root(state: &RunState) -> bool {
-    state.run.get("run-as-root").is_some_and(crate::util::cached_tasks::python_truthy)
+    state.run.get("run-as-root").is_some_and(python_truthy)
 }
 
 /// The user's command as a list (taskgraph's `run_command`), before the shell prefix.
@@ -186,7 +187,7 @@ pub fn generic_worker_run_task(config: &TransformConfig<'_>, state: &mut RunStat
         .get("worker")
         .and_then(|w| w.get("env"))
         .and_then(|e| e.get("MOZ_FETCHES"))
-        .is_some_and(crate::util::cached_tasks::python_truthy);
+        .is_some_and(python_truthy);
     let fetch_content_url = if has_fetches { Some(script_url("fetch-content")?) } else { None };
     {
         let worker = worker_mut(state);

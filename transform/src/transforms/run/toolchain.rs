@@ -11,6 +11,7 @@ use crate::util::msgspec::{Field, StructDef, Ty, OPT_LIST_STR};
 use crate::util::pypath;
 use crate::util::shell;
 use crate::util::task_dict::object_entry;
+use crate::util::cached_tasks::python_truthy;
 use crate::TransformConfig;
 use serde_json::{json, Value};
 
@@ -70,14 +71,14 @@ fn get_digest_data(config: &TransformConfig<'_>, state: &mut RunState) -> Result
     match state.taskdesc.get("worker").and_then(|w| w.get("docker-image")) {
         None => {}
         Some(Value::Object(image)) => {
-            if let Some(name) = image.get("in-tree").filter(|v| crate::util::cached_tasks::python_truthy(v)) {
+            if let Some(name) = image.get("in-tree").filter(|v| python_truthy(v)) {
                 data.push(python_str(name));
             }
         }
         Some(other) => return Err(format!("worker.docker-image: '{}' object has no attribute 'get'", type_name(other))),
     }
 
-    if let Some(args) = state.run.get("arguments").filter(|v| crate::util::cached_tasks::python_truthy(v)) {
+    if let Some(args) = state.run.get("arguments").filter(|v| python_truthy(v)) {
         data.extend(string_list(Some(args), "arguments")?);
     }
     Ok(data)

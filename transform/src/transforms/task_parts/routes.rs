@@ -72,7 +72,7 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
         let (group_symbol, symbol) = split_symbol(&symbol)?;
         if group_symbol != "?" {
             treeherder.insert("groupSymbol".into(), json!(group_symbol));
-            let group_name = group_names(ctx)?.get(&group_symbol).cloned().ok_or_else(|| {
+            let group_name = group_names(ctx)?.and_then(|names| names.get(&group_symbol)).cloned().ok_or_else(|| {
                 let from = task.get("task-from").map(python_str).unwrap_or_default();
                 let path = ctx.config.path.join(&from);
                 format!(
@@ -107,15 +107,13 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
     Ok(())
 }
 
-/// config.yml's `treeherder.group-names`.
-fn group_names<'c>(ctx: &Ctx<'c>) -> Result<&'c Map<String, Value>, String> {
-    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    let empty = || EMPTY.get_or_init(Map::new);
-    let Some(th) = ctx.config.graph_config.get("treeherder") else { return Ok(empty()) };
+/// config.yml's `treeherder.group-names` (None when not configured).
+fn group_names<'c>(ctx: &Ctx<'c>) -> Result<Option<&'c Map<String, Value>>, String> {
+    let Some(th) = ctx.config.graph_config.get("treeherder") else { return Ok(None) };
     let Value::Object(th) = th else { return Err("config.yml treeherder: expected a mapping".into()) };
     match th.get("group-names") {
-        None => Ok(empty()),
-        Some(Value::Object(names)) => Ok(names),
+        None => Ok(None),
+        Some(Value::Object(names)) => Ok(Some(names)),
         Some(_) => Err("config.yml treeherder.group-names: expected a mapping".into()),
     }
 }

@@ -34,6 +34,9 @@ pub enum Ty {
     Union(&'static [Ty]),
 }
 
+/// A struct's `__post_init__`: a message when the (already type-checked) mapping is refused.
+pub type PostInit = fn(&Map<String, Value>) -> Result<(), String>;
+
 /// A `Schema` subclass: its fields, whether unknown fields are refused, and its
 /// `__post_init__` check.
 #[derive(Debug)]
@@ -42,8 +45,8 @@ pub struct StructTy {
     pub fields: &'static [Field],
     /// `forbid_unknown_fields`.
     pub forbid_unknown: bool,
-    /// `__post_init__`: a message when the (already type-checked) mapping is refused.
-    pub post_init: Option<fn(&Map<String, Value>) -> Result<(), String>>,
+    /// `__post_init__`.
+    pub post_init: Option<PostInit>,
 }
 
 /// One struct field, by its encoded (kebab-case or camelCase) name.
@@ -140,6 +143,11 @@ fn check_member(ty: &Ty, value: &Value, path: &str) -> Result<(), SchemaError> {
         (Ty::Union(_), v) => validate(ty, v, path),
         _ => Ok(()),
     }
+}
+
+/// Check a mapping against a struct schema (what `Schema.validate(mapping)` does).
+pub fn validate_mapping(st: &StructTy, m: &Map<String, Value>) -> Result<(), SchemaError> {
+    validate_struct(st, m, "$")
 }
 
 /// Fields in input order, then missing required fields, then `__post_init__`.
