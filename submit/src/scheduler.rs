@@ -156,7 +156,7 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
             }
         }
         drop(job_tx);
-        flush(queue, state.as_deref_mut(), &mut unlogged)
+        flush(queue, state, &mut unlogged)
     })?;
     book.outcome.not_attempted = book.status.iter().filter(|s| **s == Status::Waiting).count();
     Ok(book.outcome)

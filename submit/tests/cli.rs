@@ -36,7 +36,7 @@ fn malformed_input_exits_1_naming_the_line_and_writes_nothing() {
 #[test]
 fn bad_records_name_kind_label_and_field() {
     let cases = [
-        (r#"{"kind":"k","label":"x","task":{}}"#.to_string() + "\n", "<stdin>:1: kind k, task x: task_id: missing"),
+        (r#"{"kind":"k","label":"x","task":{}}"#.to_string() + "\n", "<stdin>:1: kind k, task x: task_id: missing; tg-submit reads the morphed graph (run tg-optimize first)"),
         (
             line("x", "X", r#"{"deadline":{"relative-datestamp":"soon"}}"#),
             "<stdin>:1: kind k, task x: task.deadline.relative-datestamp: 'soon' is invalid string",
@@ -50,7 +50,7 @@ fn bad_records_name_kind_label_and_field() {
         ),
     ];
     for (n, (input, message)) in cases.iter().enumerate() {
-        let (out, dir) = dry_run(&format!("bad-{n}"), input, &[]);
+        let (out, dir) = dry_run(&format!("bad-{n}"), input, &["-q"]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert_eq!(stderr.trim_end(), format!("tg-submit: error: {message}"), "case {n}");

@@ -9,9 +9,34 @@ pub fn full_match_regex(pattern: &str) -> Option<Regex> {
 }
 
 /// `re.match(pattern + "$", text)`: true when it matches. A pattern Rust cannot compile
-/// (look-around, back-references) never matches.
+/// (look-around, back-references) never matches. Literal patterns (the common case in
+/// keyed-by tables) are compared without compiling; compiled patterns are memoised per thread.
 pub fn python_full_match(pattern: &str, text: &str) -> bool {
-    full_match_regex(pattern).is_some_and(|re| re.is_match(text))
+    if is_literal(pattern) {
+        return text == pattern || text.strip_suffix('\n') == Some(pattern);
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache
+            .entry(pattern.to_string())
+            .or_insert_with(|| full_match_regex(pattern))
+            .as_ref()
+            .is_some_and(|re| re.is_match(text))
+    })
+}
+
+thread_local! {
+    /// Memo of compiled keyed-by patterns: pure caching, no behaviour depends on it.
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// True when `pattern` has no regex syntax, so matching it is plain equality.
+fn is_literal(pattern: &str) -> bool {
+    !pattern.chars().any(|c| matches!(c, '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '\\'))
 }
 
 /// `re.match(pattern, text)`: anchored at the start only.
