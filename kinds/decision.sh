@@ -16,19 +16,24 @@ root=${TG_ROOT:-$here}
 params=${TG_PARAMETERS:-$root/parameters.yml}
 out=${TG_OUT:-$PWD/decision-out}
 if [ -n "${TG_BIN:-}" ]; then PATH="$TG_BIN:$PATH"; fi
+# A new decision makes new taskIds: start with fresh state. To resume an interrupted submission,
+# rerun only the last stage on the saved graph:
+#   tg-submit -r ROOT -p PARAMS --state "$out/state" ... < "$out/morphed.jsonl"
+rm -rf "$out/state" "$out/queue"
 mkdir -p "$out/artifacts"
 common=(-r "$root" -p "$params")
 
 tg-load "${common[@]}" \
   | tg-transform "${common[@]}" \
   | tee "$out/full.jsonl" \
-  | tg-resolve "${common[@]}" \
-  | tee "$out/target-graph.jsonl" \
-  | tg-optimize "${common[@]}" \
-  | tg-morph "${common[@]}" \
+  | tg-resolve "${common[@]}" --target-tasks-out "$out/target-tasks.json" \
+  | tg-optimize "${common[@]}" --target-tasks "$out/target-tasks.json" \
+      --label-to-taskid "$out/optimized-label-to-taskid.json" \
+  | tg-morph "${common[@]}" --label-to-taskid-in "$out/optimized-label-to-taskid.json" \
+      --label-to-taskid "$out/label-to-taskid.json" \
   | tee "$out/morphed.jsonl" \
   | tg-submit "${common[@]}" --state "$out/state" --artifacts "$out/artifacts" \
-      --full-graph "$out/full.jsonl" --target-graph "$out/target-graph.jsonl" \
-      --dry-run-dir "$out/queue"
+      --full-graph "$out/full.jsonl" --target-tasks "$out/target-tasks.json" \
+      --label-to-taskid "$out/label-to-taskid.json" --dry-run-dir "$out/queue"
 
 echo "decision: done; artifacts in $out/artifacts" >&2

@@ -50,12 +50,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         taskgraph_head_repository: std::env::var("TASKGRAPH_HEAD_REPOSITORY").ok(),
         taskgraph_head_rev: std::env::var("TASKGRAPH_HEAD_REV").ok(),
     };
+    // The input comes first: in a pipeline, tg-optimize writes --label-to-taskid-in before its stdout.
+    let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
+    let tasks: Vec<Task> = tg_core::jsonl::JsonLinesReader::new(input, source).read_all()?;
     let known = match &args.label_to_taskid_in {
         Some(path) => read_label_to_task_id(path)?,
         None => BTreeMap::new(),
     };
-    let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
-    let tasks: Vec<Task> = tg_core::jsonl::JsonLinesReader::new(input, source).read_all()?;
     let mut graph = MorphedGraph::new(tasks, known)?;
     let mut ids = match args.seed {
         Some(seed) => TaskIdGenerator::seeded(seed ^ SEED_SALT),
@@ -63,15 +64,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let morph_ctx = MorphContext { graph_config: &ctx.graph_config, parameters: &ctx.parameters, env: &env };
     tg_morph::morph(&mut graph, &morph_ctx, &mut ids, log)?;
+    // Written before stdout, so that tg-submit finds it complete at its end of input.
+    if let Some(path) = &args.label_to_taskid {
+        let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;
+        std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
+    }
     let mut writer = tg_core::jsonl::JsonLinesWriter::new(std::io::stdout().lock());
     for task in &graph.tasks {
         writer.write(task)?;
     }
     writer.finish()?;
-    if let Some(path) = &args.label_to_taskid {
-        let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;
-        std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
-    }
     Ok(())
 }
 

@@ -72,6 +72,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         (None, None) => {}
     }
+    // The input comes first: in a pipeline, tg-resolve writes --target-tasks before its stdout.
+    let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
+    let graph = tg_core::graph::read_graph(input, &source)?;
     let target_tasks = args.target_tasks.as_deref().map(tg_optimize::read_target_tasks).transpose()?;
     let options = Options {
         parameters,
@@ -94,19 +97,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(seed) => TaskIdGenerator::seeded(seed),
         None => TaskIdGenerator::random(),
     };
-    let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
-    let graph = tg_core::graph::read_graph(input, &source)?;
     let mut index = choose_index(args.index.as_ref(), &graph, log)?;
     let (tasks, outcome) = tg_optimize::optimize(&graph, &options, index.as_mut(), &mut ids)?;
+    // Written before stdout, so that a stage downstream finds it complete at its end of input.
+    if let Some(path) = &args.label_to_taskid {
+        let text = tg_optimize::label_to_task_id_json(&outcome.label_to_task_id)?;
+        std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
+    }
     let mut writer = tg_core::jsonl::JsonLinesWriter::new(std::io::stdout().lock());
     for task in &tasks {
         writer.write(task)?;
     }
     writer.finish()?;
-    if let Some(path) = &args.label_to_taskid {
-        let text = tg_optimize::label_to_task_id_json(&outcome.label_to_task_id)?;
-        std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
-    }
     Ok(())
 }
 

@@ -108,6 +108,10 @@ pub struct Options {
     /// Skip taskgraph's full-graph verifications (graph invariants are still checked).
     #[arg(long)]
     pub no_verify: bool,
+    /// Also write the target task labels to FILE (a JSON list, as the decision task's
+    /// target-tasks.json), for tg-optimize --target-tasks and tg-submit --target-tasks.
+    #[arg(long, value_name = "FILE")]
+    pub target_tasks_out: Option<PathBuf>,
 }
 
 impl Options {
@@ -146,8 +150,19 @@ pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
     let (input, source) = open_input(opts.input.as_deref())?;
     let tasks: Vec<Task> = JsonLinesReader::new(input, source).read_all()?;
     let log = opts.common.log(PROGRAM);
-    let resolved = resolve(tasks, &ctx, opts.stage(), !opts.no_verify, log)?;
+    let stage = if opts.target_tasks_out.is_some() && opts.stage() == Stage::Full { Stage::TargetGraph } else { opts.stage() };
+    let resolved = resolve(tasks, &ctx, stage, !opts.no_verify, log)?;
+    if let Some(path) = &opts.target_tasks_out {
+        write_target_tasks(path, &resolved.labels(Stage::Target))?;
+    }
     output::write(&resolved.selection(opts.stage()), opts.format(), out)
+}
+
+/// The target labels as a JSON list, written whole before the graph goes to stdout.
+fn write_target_tasks(path: &std::path::Path, labels: &[String]) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(labels)?;
+    std::fs::write(path, text + "\n")
+        .map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Every graph tg-resolve computes, by position in `graph`.

@@ -144,6 +144,9 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     let (bytes, source) = read_input(opts.input.as_deref())?;
     let input_sha256 = hex::encode(Sha256::digest(&bytes));
     let graph = SubmitGraph::read(&bytes[..], &source)?;
+    if graph.is_empty() {
+        log.warn(format!("{source} has no tasks: nothing to create (did an upstream stage fail?)"));
+    }
     let ctx = StageContext::load(&opts.common, true)?;
     let level = ctx.parameters.get("level").cloned().unwrap_or(serde_json::Value::String("3".into()));
     let scheduler_id = definition::scheduler_id(ctx.graph_config.trust_domain(), &level);
@@ -161,6 +164,7 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     let submission = Submission { decision_task_id: decision_task_id.clone(), scheduler_id: scheduler_id.clone(), now };
     let definitions = definition::task_definitions(&graph, &submission)?;
     let copies = (0..graph.len()).map(|i| definition::copies(&graph, i)).collect::<anyhow::Result<Vec<_>>>()?;
+    let artifact_inputs = opts.artifacts.as_ref().map(|_| read_artifact_inputs(opts)).transpose()?;
 
     let fresh = Header {
         version: STATE_VERSION,
@@ -185,8 +189,8 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
         }
     }
 
-    if let Some(dir) = &opts.artifacts {
-        write_artifacts(opts, dir, &graph, &ctx, &log)?;
+    if let (Some(dir), Some(inputs)) = (&opts.artifacts, &artifact_inputs) {
+        write_artifacts(dir, inputs, &graph, &ctx, &log)?;
     }
 
     let resumed = state.as_ref().is_some_and(|s| s.resumed);
@@ -314,18 +318,28 @@ fn decision_task_id(
     Ok(id)
 }
 
-/// Read the artifact inputs named by the flags and write the artifacts.
-fn write_artifacts(opts: &Opts, dir: &Path, graph: &SubmitGraph, ctx: &StageContext, log: &Log) -> anyhow::Result<()> {
-    let inputs = artifacts::ArtifactInputs {
+/// Read the files the artifact flags name.
+fn read_artifact_inputs(opts: &Opts) -> anyhow::Result<artifacts::ArtifactInputs> {
+    Ok(artifacts::ArtifactInputs {
         full_graph: opts.full_graph.as_deref().map(artifacts::read_tasks_file).transpose()?,
         target_tasks: match (&opts.target_tasks, &opts.target_graph) {
             (Some(path), _) | (None, Some(path)) => Some(artifacts::read_labels_file(path)?),
             (None, None) => None,
         },
         label_to_taskid: opts.label_to_taskid.as_deref().map(artifacts::read_label_map).transpose()?,
-    };
+    })
+}
+
+/// Write the decision artifacts into `dir`.
+fn write_artifacts(
+    dir: &Path,
+    inputs: &artifacts::ArtifactInputs,
+    graph: &SubmitGraph,
+    ctx: &StageContext,
+    log: &Log,
+) -> anyhow::Result<()> {
     let yaml = ctx.parameters.to_yaml()?;
-    let written = artifacts::write_all(dir, graph, &yaml, &inputs)?;
+    let written = artifacts::write_all(dir, graph, &yaml, inputs)?;
     log.info(format!("wrote {} to {}", written.join(", "), dir.display()));
     if inputs.full_graph.is_none() {
         log.info("no --full-graph: full-task-graph.json and runnable-jobs.json not written");

@@ -1,14 +1,14 @@
-//! The real-world cases of ../shared/realworld: tg-submit's createTask bodies and decision
-//! artifacts against Python taskgraph 24.5.1's, as recorded in fixtures/realworld.json by
-//! fixtures/make_expected.py (same inputs: the reference morphed graph of each case, decision
-//! task id and clock fixed).
+//! tg-submit's createTask bodies and decision artifacts against Python taskgraph 24.5.1's, as
+//! recorded in fixtures/realworld.json by fixtures/make_expected.py (same inputs: the reference
+//! morphed graph of each case, decision task id and clock fixed). Cases: the repository's
+//! example (kinds/ with tests/golden/) and the real-world cases of ../shared/realworld.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -25,8 +25,8 @@ fn canonical_requests(jsonl: &str) -> String {
 }
 
 /// The reference morphed graph (an object keyed by taskId) as JSON lines with `task_id`.
-fn morphed_lines(case: &Path) -> String {
-    let text = std::fs::read_to_string(case.join("reference/morphed-task-graph.json")).unwrap();
+fn morphed_lines(reference: &Path) -> String {
+    let text = std::fs::read_to_string(reference.join("morphed-task-graph.json")).unwrap();
     let graph: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
     let mut out = String::new();
     for (task_id, mut task) in graph {
@@ -37,35 +37,42 @@ fn morphed_lines(case: &Path) -> String {
     out
 }
 
+/// Root, parameters and reference directory of a fixture case, if present here.
+fn case_paths(name: &str, source: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if source == "example" {
+        return Some((repo.join("kinds"), repo.join("tests/golden/parameters.yml"), repo.join("tests/golden")));
+    }
+    let dir = shared_dir(&format!("real-world case {name}"))?.join("realworld").join(name);
+    if !dir.is_dir() {
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return None;
+    }
+    Some((dir.join("config/taskcluster"), dir.join("parameters.yml"), dir.join("reference")))
+}
+
 #[test]
 fn requests_and_artifacts_match_python_taskgraph() {
-    let Some(shared) = shared_dir("requests_and_artifacts_match_python_taskgraph") else { return };
     let fixture: Value = serde_json::from_str(include_str!("fixtures/realworld.json")).unwrap();
     let now = fixture["now"].as_str().unwrap();
     let decision = fixture["decision_task_id"].as_str().unwrap();
     let mut mismatches = Vec::new();
     let mut checked = 0;
     for (case, expected) in fixture["cases"].as_object().unwrap() {
-        let dir = shared.join("realworld").join(case);
-        if !dir.is_dir() {
-            eprintln!("SKIPPED: {} not found", dir.display());
-            continue;
-        }
+        let Some((root, params, reference)) = case_paths(case, expected["source"].as_str().unwrap()) else { continue };
         let out_dir = temp_dir(&format!("realworld-{case}"));
         let art = out_dir.join("artifacts");
         let queue = out_dir.join("queue");
-        let root = dir.join("config/taskcluster");
-        let params = dir.join("parameters.yml");
         let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("tg-submit"))
             .arg("-r").arg(&root).arg("-p").arg(&params)
             .args(["--now", now, "--decision-task-id", decision, "--dry-run"])
             .arg("--dry-run-dir").arg(&queue)
             .arg("--artifacts").arg(&art)
-            .arg("--full-graph").arg(dir.join("reference/full-task-graph.json"))
-            .arg("--target-tasks").arg(dir.join("reference/target-tasks.json"))
+            .arg("--full-graph").arg(reference.join("full-task-graph.json"))
+            .arg("--target-tasks").arg(reference.join("target-tasks.json"))
             .arg(out_dir.join("morphed.jsonl"))
             .env_remove("TASK_ID")
-            .output_with_input(&morphed_lines(&dir), &out_dir.join("morphed.jsonl"));
+            .output_with_input(&morphed_lines(&reference), &out_dir.join("morphed.jsonl"));
         assert_eq!(output.status.code(), Some(0), "{case}: {}", String::from_utf8_lossy(&output.stderr));
         let requests = std::fs::read_to_string(queue.join("createTask.jsonl")).unwrap();
         assert_eq!(requests.lines().count() as u64, expected["tasks"].as_u64().unwrap(), "{case}");
@@ -81,7 +88,8 @@ fn requests_and_artifacts_match_python_taskgraph() {
         }
         checked += 1;
     }
-    eprintln!("checked {checked} real-world cases against Python taskgraph");
+    eprintln!("checked {checked} cases against Python taskgraph");
+    assert!(checked >= 1, "the example case always runs");
     assert!(
         mismatches.is_empty(),
         "differences from Python taskgraph (run `python3 submit/tests/fixtures/make_expected.py OUT` to see its outputs): {mismatches:#?}"

@@ -2,11 +2,20 @@
 //! fixture file under tests/fixtures/{run,fetch,cached_tasks}/ runs through the native transform
 //! sequence the file names, and the output must equal (value and key order) what taskgraph
 //! 24.5.1 produced for the same input, stored in the file. Cases where taskgraph raises must
-//! fail here too.
+//! fail here too. Tasks are matched by label (our order among independent tasks is input order,
+//! taskgraph's follows Python set order).
 //!
-//! Regenerate (needs Python with taskcluster-taskgraph 24.5.1):
-//!     bash transform/tests/py/capture_run_fixtures.sh        (rw-*.json: real-world inputs)
-//!     python3 transform/tests/py/run_transform.py --update transform/tests/fixtures/{run,fetch,cached_tasks}/*.json
+//! Fixture families (all expected outputs by `run_transform.py --update`, Python taskgraph 24.5.1):
+//! - `rw-<repo>-<kind>`: what reached the module in the real-world repositories' built-in kinds
+//!   (pruned work trees of shared/realworld/check-python.sh): `bash transform/tests/py/capture_run_fixtures.sh`;
+//! - `rwfull-<repo>-<kind>`: the same from full source checkouts, project transforms included
+//!   (tasks using project-defined run.using left out): `transform/tests/py/capture_full_source.sh`;
+//! - `zoo-*`: hand-written inputs for the branches real repositories miss:
+//!   `python3 transform/tests/py/make_run_zoo.py`, then
+//!   `python3 transform/tests/py/run_transform.py --update transform/tests/fixtures/{run,fetch,cached_tasks}/zoo-*.json`.
+//!
+//! Fixtures with `repo_files` (toolchain digests hash tracked files) need `git`; without it
+//! they are skipped loudly.
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};

@@ -145,7 +145,7 @@ pub fn support_vcs_checkout(state: &mut RunState, repo_configs: &IndexMap<String
 }
 
 /// `taskdesc["worker"].setdefault("env", {})`.
-pub fn env_mut(state: &mut RunState) -> Result<&mut Map<String, Value>, String> {
+pub fn env_mut<'a>(state: &'a mut RunState<'_>) -> Result<&'a mut Map<String, Value>, String> {
     let worker = worker_mut(state);
     if worker.get("env").is_some_and(|v| !v.is_object()) {
         return Err("worker.env: expected a mapping".into());

@@ -161,7 +161,8 @@ pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow:
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let tasks = use_fetches(config, tasks)?;
-    tasks.into_par_iter().map(|task| make_task_description(config, task)).collect()
+    let ctx = RunContext::default();
+    tasks.into_par_iter().map(|task| make_task_description(config, &ctx, task)).collect()
 }
 
 /// `when: {files-changed: [...]}` -> `optimization: {skip-unless-changed: [...]}`, adding the
@@ -469,9 +470,28 @@ fn resolve_fetches(
 
 /// What a run function works on: the task's `run` section and the task description being
 /// built (which holds the worker; taskgraph aliases the task's and the description's worker).
-pub(crate) struct RunState {
+pub(crate) struct RunState<'c> {
     pub run: Map<String, Value>,
     pub taskdesc: TaskDict,
+    pub ctx: &'c RunContext,
+}
+
+/// What the tasks of one kind share: the repository's tracked files, listed once (taskgraph
+/// caches them per process) for the toolchain digests.
+#[derive(Default)]
+pub(crate) struct RunContext {
+    tracked_files: std::sync::OnceLock<Result<Vec<String>, String>>,
+}
+
+impl RunContext {
+    /// The files git tracks at HEAD in `repo_root` (listed on first use).
+    pub fn tracked_files(&self, repo_root: &std::path::Path) -> Result<&[String], String> {
+        self.tracked_files
+            .get_or_init(|| crate::util::hash::tracked_files(repo_root).map_err(|e| format!("{e:#}")))
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(Clone::clone)
+    }
 }
 
 /// A run function: fills in the task description for one `run.using` and worker implementation.
@@ -542,7 +562,7 @@ const REGISTRY: &[RunUsing] = &[
 ];
 
 /// taskgraph's `make_task_description`.
-fn make_task_description(config: &TransformConfig<'_>, mut task: TaskDict) -> anyhow::Result<TaskDict> {
+fn make_task_description(config: &TransformConfig<'_>, ctx: &RunContext, mut task: TaskDict) -> anyhow::Result<TaskDict> {
     let implementation = task
         .get("worker")
         .and_then(|w| w.get("implementation"))
@@ -564,7 +584,7 @@ fn make_task_description(config: &TransformConfig<'_>, mut task: TaskDict) -> an
     taskdesc.entry("scopes").or_insert_with(|| json!([]));
     taskdesc.entry("extra").or_insert_with(|| json!({}));
 
-    let mut state = RunState { run, taskdesc };
+    let mut state = RunState { run, taskdesc, ctx };
     configure_taskdesc_for_run(config, &mut state, &implementation).map_err(|e| task_error(config, &state.taskdesc, e))?;
     Ok(state.taskdesc)
 }
@@ -592,7 +612,7 @@ pub(crate) fn configure_taskdesc_for_run(config: &TransformConfig<'_>, state: &m
 }
 
 /// `state.taskdesc["worker"]` as a mapping (created if absent).
-pub(crate) fn worker_mut(state: &mut RunState) -> &mut Map<String, Value> {
+pub(crate) fn worker_mut<'a>(state: &'a mut RunState<'_>) -> &'a mut Map<String, Value> {
     object_entry(&mut state.taskdesc, "worker")
 }
 
