@@ -131,9 +131,15 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
                     failures.push((name, why));
                 }
             }
-            (Err(e), None, Some(_)) => {
+            (Err(e), None, Some(err)) => {
+                let ours = format!("{e:#}");
                 if std::env::var_os("SHOW_ERRORS").is_some() {
-                    eprintln!("{name}: taskgraph: {}\n    we: {e:#}", case["error"]);
+                    eprintln!("{name}: taskgraph: {err}\n    we: {ours}");
+                }
+                if let Some(core) = core_message(err.as_str().unwrap_or_default()) {
+                    if !ours.contains(&core) {
+                        failures.push((name, format!("error differs: taskgraph says {core:?}, we say {ours:?}")));
+                    }
                 }
             }
             (Ok(out), None, Some(err)) => failures.push((name, format!("taskgraph fails ({err}) but we produced {} tasks", out.len()))),
@@ -142,6 +148,18 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
         }
     }
     (cases.len(), failures)
+}
+
+/// The part of a taskgraph error our message must contain: the text of a plain `Exception`, or
+/// the msgspec line of a schema error (other Python exceptions are compared only as failures).
+fn core_message(python_error: &str) -> Option<String> {
+    if let Some(text) = python_error.strip_prefix("Exception: ") {
+        return Some(text.to_string());
+    }
+    if python_error.starts_with("SchemaValidationError: ") {
+        return python_error.lines().nth(1).map(str::to_string);
+    }
+    None
 }
 
 /// Compare outputs task by task, matched by label (our order among independent tasks may

@@ -17,7 +17,8 @@
 //! already digested when it is reached.
 
 use crate::util::cached_tasks::{add_optimization, format_task_digest, python_truthy};
-use crate::util::format::python_str;
+use crate::util::format::{python_repr, python_str};
+use crate::util::pyset::python_set_order;
 use crate::util::task_dict::task_name;
 use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
@@ -87,11 +88,15 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
         }
     }
     if order.len() != labels.len() {
-        let loopy: Vec<&str> = (0..labels.len()).filter(|&i| indegree[i] > 0).map(|i| labels[i].as_str()).collect();
+        // Named as Python prints the set (its order under PYTHONHASHSEED=0).
+        let nodes = python_set_order(&labels);
+        let loopy: Vec<&String> = nodes.iter().filter(|l| index_of(l).is_some_and(|i| indegree[i] > 0)).collect();
+        let loopy = python_set_order(&loopy);
+        let shown: Vec<String> = loopy.iter().map(|l| python_repr(&Value::String(l.clone()))).collect();
         return Err(tg_core::bad_input(format!(
-            "kind {}: Dependency loop detected involving the following nodes: {}",
+            "kind {}: Dependency loop detected involving the following nodes: {{{}}}",
             config.kind,
-            loopy.join(", ")
+            shown.join(", ")
         )));
     }
     let mut slots: Vec<Option<TaskDict>> = pending.into_values().map(Some).collect();

@@ -116,7 +116,7 @@ fn fetch_builder(typ: &str) -> Option<(&'static StructDef, Builder)> {
 
 /// The transform sequence: validate, `process_fetch_task`, `make_task`.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
-    tasks.into_par_iter().map(|task| fetch_task(config, task)).collect()
+    crate::transforms::run::first_error_in_order(tasks.into_par_iter().map(|task| fetch_task(config, task)))
 }
 
 /// All steps for one task.

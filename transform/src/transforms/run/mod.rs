@@ -150,19 +150,25 @@ fn validate(config: &TransformConfig<'_>, task: &TaskDict) -> anyhow::Result<()>
 
 /// taskgraph's `transforms` sequence of taskgraph/transforms/run/__init__.py.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
-    let tasks = tasks
-        .into_par_iter()
-        .map(|mut task| {
-            validate(config, &task)?;
-            rewrite_when_to_optimization(config, &mut task)?;
-            set_implementation(config, &mut task)?;
-            set_label(config, &mut task)?;
-            Ok(task)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let tasks = first_error_in_order(tasks.into_par_iter().map(|mut task| {
+        validate(config, &task)?;
+        rewrite_when_to_optimization(config, &mut task)?;
+        set_implementation(config, &mut task)?;
+        set_label(config, &mut task)?;
+        Ok(task)
+    }))?;
     let tasks = use_fetches(config, tasks)?;
     let ctx = RunContext::default();
-    tasks.into_par_iter().map(|task| make_task_description(config, &ctx, task)).collect()
+    first_error_in_order(tasks.into_par_iter().map(|task| make_task_description(config, &ctx, task)))
+}
+
+/// Results of a parallel map, in input order; the error of the first failing task (so the
+/// error reported does not depend on thread timing).
+pub(crate) fn first_error_in_order<T: Send>(
+    results: impl IndexedParallelIterator<Item = anyhow::Result<T>>,
+) -> anyhow::Result<Vec<T>> {
+    let results: Vec<anyhow::Result<T>> = results.collect();
+    results.into_iter().collect()
 }
 
 /// `when: {files-changed: [...]}` -> `optimization: {skip-unless-changed: [...]}`, adding the
@@ -603,7 +609,7 @@ pub(crate) fn configure_taskdesc_for_run(config: &TransformConfig<'_>, state: &m
         state.run.entry(key).or_insert(value);
     }
     if let Some(schema) = entry.schema {
-        msgspec::validate_struct(schema, &state.run, "$.run").map_err(|e| {
+        msgspec::validate_struct(schema, &state.run, "$").map_err(|e| {
             let label = state.taskdesc.get("label").map(python_str).unwrap_or_default();
             format!("In task.run using '{using}'/'{implementation}' for task '{label}': {e}")
         })?;

@@ -1,0 +1,1 @@
+//! tg-action (being written).
