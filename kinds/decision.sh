@@ -10,6 +10,7 @@
 #   TG_ROOT        taskgraph root (default: this directory)
 #   TG_PARAMETERS  parameters file (default: $TG_ROOT/parameters.yml)
 #   TG_OUT         output directory (default: ./decision-out)
+#   TG_INDEX       tg-optimize --index FILE (or `empty`) instead of the Taskcluster index
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=${TG_ROOT:-$here}
@@ -22,17 +23,28 @@ if [ -n "${TG_BIN:-}" ]; then PATH="$TG_BIN:$PATH"; fi
 rm -rf "$out/state" "$out/queue"
 mkdir -p "$out/artifacts"
 common=(-r "$root" -p "$params")
+optimize_args=()
+submit_args=()
+if [ -n "${TG_INDEX:-}" ]; then optimize_args+=(--index "$TG_INDEX"); fi
+if [ -z "${TASKCLUSTER_PROXY_URL:-}${TASKCLUSTER_ROOT_URL:-}" ]; then
+  # No Taskcluster: task definitions still need a root URL (as in taskgraph); the index is
+  # empty and the queue is the local dry-run directory.
+  export TASKCLUSTER_ROOT_URL=https://tc.example.com
+  optimize_args=(--index empty)
+  submit_args+=(--dry-run)
+  echo "decision: no Taskcluster configured: root URL $TASKCLUSTER_ROOT_URL, empty index, dry-run queue" >&2
+fi
 
 tg-load "${common[@]}" \
   | tg-transform "${common[@]}" \
   | tee "$out/full.jsonl" \
   | tg-resolve "${common[@]}" --target-tasks-out "$out/target-tasks.json" \
-  | tg-optimize "${common[@]}" --target-tasks "$out/target-tasks.json" \
+  | tg-optimize "${common[@]}" "${optimize_args[@]}" --target-tasks "$out/target-tasks.json" \
       --label-to-taskid "$out/optimized-label-to-taskid.json" \
   | tg-morph "${common[@]}" --label-to-taskid-in "$out/optimized-label-to-taskid.json" \
       --label-to-taskid "$out/label-to-taskid.json" \
   | tee "$out/morphed.jsonl" \
-  | tg-submit "${common[@]}" --state "$out/state" --artifacts "$out/artifacts" \
+  | tg-submit "${common[@]}" "${submit_args[@]}" --state "$out/state" --artifacts "$out/artifacts" \
       --full-graph "$out/full.jsonl" --target-tasks "$out/target-tasks.json" \
       --label-to-taskid "$out/label-to-taskid.json" --dry-run-dir "$out/queue"
 

@@ -9,6 +9,9 @@ use crate::error::{bad_input, usage};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
+/// The directory name taskgraph assumes for its root inside a repository.
+pub const TASKGRAPH_ROOT: &str = "taskcluster";
+
 /// `config.yml` plus the root directory it came from.
 #[derive(Debug, Clone)]
 pub struct GraphConfig {
@@ -57,6 +60,50 @@ impl GraphConfig {
     /// `ROOT/docker`.
     pub fn docker_dir(&self) -> PathBuf {
         self.root_dir.join("docker")
+    }
+
+    /// The taskgraph root relative to the VCS root (`taskcluster` in the standard layout).
+    pub fn root_repo_rel(&self) -> String {
+        let root = std::fs::canonicalize(&self.root_dir).unwrap_or_else(|_| self.root_dir.clone());
+        let vcs = std::fs::canonicalize(self.vcs_root()).unwrap_or_else(|_| self.vcs_root());
+        root.strip_prefix(&vcs)
+            .ok()
+            .and_then(|r| r.to_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| TASKGRAPH_ROOT.to_string())
+    }
+
+    /// taskgraph names some files by repository-relative paths with its root hard-coded as
+    /// `taskcluster/` (docker contexts, `# %include`s, toolchain scripts). With the root
+    /// elsewhere (`-r kinds`), such a path means the same file under ROOT: this maps a
+    /// taskgraph path to the path on disk, relative to the VCS root.
+    pub fn repo_path_on_disk(&self, rel: &str) -> String {
+        let root_rel = self.root_repo_rel();
+        if root_rel == TASKGRAPH_ROOT || root_rel.is_empty() {
+            return rel.to_string();
+        }
+        match rel.strip_prefix(TASKGRAPH_ROOT) {
+            Some("") => root_rel,
+            Some(rest) if rest.starts_with('/') => format!("{root_rel}{rest}"),
+            _ => rel.to_string(),
+        }
+    }
+
+    /// The reverse of [`repo_path_on_disk`](Self::repo_path_on_disk) for a listing of files
+    /// relative to the VCS root: files under ROOT are named `taskcluster/...`; files under a
+    /// real `taskcluster/` directory that ROOT shadows are dropped (`None`).
+    pub fn repo_path_for_taskgraph(&self, disk_rel: &str) -> Option<String> {
+        let root_rel = self.root_repo_rel();
+        if root_rel == TASKGRAPH_ROOT || root_rel.is_empty() {
+            return Some(disk_rel.to_string());
+        }
+        if let Some(rest) = disk_rel.strip_prefix(root_rel.as_str()).filter(|r| r.starts_with('/')) {
+            return Some(format!("{TASKGRAPH_ROOT}{rest}"));
+        }
+        if disk_rel.starts_with("taskcluster/") {
+            return None;
+        }
+        Some(disk_rel.to_string())
     }
 
     /// The repository root: the parent of a root named `taskcluster` (taskgraph's fallback
@@ -150,6 +197,23 @@ mod tests {
     }
 
     const GOOD: &str = "trust-domain: t\ntask-priority: low\nworkers:\n  aliases:\n    b:\n      provisioner: p\n      implementation: docker-worker\n      os: linux\n      worker-type: w\ntaskgraph:\n  repositories:\n    r:\n      name: R\nextra: 1\n";
+
+    #[test]
+    fn taskgraph_paths_map_to_a_root_outside_taskcluster() {
+        let repo = std::env::temp_dir().join(format!("tg-config-map-{}", std::process::id()));
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("kinds")).unwrap();
+        let gc = GraphConfig { config: Map::new(), root_dir: repo.join("kinds") };
+        assert_eq!(gc.root_repo_rel(), "kinds");
+        assert_eq!(gc.repo_path_on_disk("taskcluster/docker/base"), "kinds/docker/base");
+        assert_eq!(gc.repo_path_on_disk("README.md"), "README.md");
+        assert_eq!(gc.repo_path_for_taskgraph("kinds/scripts/a.sh").as_deref(), Some("taskcluster/scripts/a.sh"));
+        assert_eq!(gc.repo_path_for_taskgraph("taskcluster/x"), None);
+        let std_layout = GraphConfig { config: Map::new(), root_dir: repo.join("taskcluster") };
+        std::fs::create_dir_all(repo.join("taskcluster")).unwrap();
+        assert_eq!(std_layout.repo_path_on_disk("taskcluster/docker/base"), "taskcluster/docker/base");
+        let _ = std::fs::remove_dir_all(&repo);
+    }
 
     #[test]
     fn accepts_a_minimal_config_with_unknown_keys() {

@@ -139,7 +139,7 @@ fn decision_script_submits_to_the_dry_run_queue() {
     let dir = stage_example("decision");
     let out_dir = dir.join("out");
     let script = format!(
-        "TG_BIN='{}' TG_ROOT=taskcluster TG_PARAMETERS=taskcluster/parameters.yml TG_OUT='{}' bash '{}'",
+        "env -u TASKCLUSTER_ROOT_URL TG_BIN='{}' TG_ROOT=taskcluster TG_PARAMETERS=taskcluster/parameters.yml TG_OUT='{}' bash '{}'",
         bin_dir().display(),
         out_dir.display(),
         repo_root().join("kinds/decision.sh").display()

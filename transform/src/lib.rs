@@ -39,6 +39,24 @@ pub struct TransformConfig<'a> {
     pub log: Log,
 }
 
+impl TransformConfig<'_> {
+    /// The kind's directory as taskgraph names it in task definitions (`metadata.source`,
+    /// `when.files-changed`): the path given on the command line when it is relative (taskgraph
+    /// runs from the repository root with `-r taskcluster`), else the path relative to the VCS
+    /// root, so the name is always a repository path.
+    pub fn kind_repo_path(&self) -> String {
+        let given = self.path.to_string_lossy().into_owned();
+        if self.path.is_relative() {
+            return given;
+        }
+        match self.graph_config.root_repo_rel() {
+            rel if rel.is_empty() => format!("kinds/{}", self.kind),
+            rel if std::path::Path::new(&rel).is_absolute() => given,
+            rel => format!("{rel}/kinds/{}", self.kind),
+        }
+    }
+}
+
 /// A transform step: taskgraph's `transforms(config, tasks)` generator, applied to a whole kind.
 pub type TransformFn = fn(&TransformConfig<'_>, Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>>;
 

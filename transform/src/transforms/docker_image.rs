@@ -164,7 +164,8 @@ fn fill_template(
 
     let context_path = format!("taskcluster/docker/{}", image.definition);
     let args_value = task.get("args").filter(|v| !v.is_null()).map(|_| &image.args);
-    let context_hash = generate_context_hash(topsrcdir, &context_path, args_value)
+    let on_disk = |rel: &str| config.graph_config.repo_path_on_disk(rel);
+    let context_hash = generate_context_hash(topsrcdir, &context_path, args_value, &on_disk)
         .map_err(|e| fail(format!("docker context {context_path}: {}", tg_core::cli::render_chain(&e))))?;
     let mut digest_data = vec![context_hash.clone(), dumps(&Value::Object(image.args.clone()), true)];
 

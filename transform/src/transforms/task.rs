@@ -239,7 +239,7 @@ fn build_task(ctx: &Ctx<'_>, mut task: TaskDict) -> Result<TaskDict, String> {
     tags.insert("trust-domain".into(), ctx.graph("trust-domain")?.clone());
 
     let description = task.get("description").cloned().unwrap_or(Value::Null);
-    let source = ctx.config.params.file_url(&ctx.config.path.to_string_lossy(), true)?;
+    let source = ctx.config.params.file_url(&ctx.config.kind_repo_path(), true)?;
     let mut task_def = Map::new();
     task_def.insert("provisionerId".into(), json!(provisioner_id));
     task_def.insert("workerType".into(), json!(worker_type_name));
@@ -422,3 +422,4 @@ fn chain_of_trust(out: &mut TaskDict) -> Result<(), String> {
     }
     Ok(())
 }
+

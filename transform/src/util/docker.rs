@@ -216,11 +216,16 @@ fn read_dockerfile(path: &Path) -> anyhow::Result<String> {
 
 /// The files of a context and its rewritten Dockerfile (taskgraph's `stream_context_tar`
 /// before it writes the tar). `topsrcdir` is absolute; `context_dir` is relative to it.
-fn context_files(topsrcdir: &Path, context_dir: &str, args: Option<&Map<String, Value>>) -> anyhow::Result<ArchiveFiles> {
+fn context_files(
+    topsrcdir: &Path,
+    context_dir: &str,
+    args: Option<&Map<String, Value>>,
+    on_disk: &dyn Fn(&str) -> String,
+) -> anyhow::Result<ArchiveFiles> {
     let bad = |m: String| tg_core::bad_input(m);
     let top = topsrcdir.to_str().ok_or_else(|| bad(format!("{}: path is not UTF-8", topsrcdir.display())))?;
     let top = normpath(top);
-    let context = PathBuf::from(posix_join(&top, context_dir));
+    let context = PathBuf::from(posix_join(&top, &on_disk(context_dir)));
 
     let mut files = ArchiveFiles::new();
     for (rel, path) in walk_files(&context) {
@@ -258,19 +263,19 @@ fn context_files(topsrcdir: &Path, context_dir: &str, args: Option<&Map<String, 
             continue;
         }
         let include = python_strip(&line.chars().skip(11).collect::<String>()).to_string();
-        add_include(&mut files, &top, &include)?;
+        add_include(&mut files, &top, &include, on_disk)?;
     }
     files.insert(b"Dockerfile".to_vec(), TarMember::bytes(&b"Dockerfile"[..], 0o644, content.into_bytes()));
     Ok(files)
 }
 
 /// One `# %include PATH`: a file, or every file under a directory.
-fn add_include(files: &mut ArchiveFiles, top: &str, include: &str) -> anyhow::Result<()> {
+fn add_include(files: &mut ArchiveFiles, top: &str, include: &str, on_disk: &dyn Fn(&str) -> String) -> anyhow::Result<()> {
     let bad = |m: String| tg_core::bad_input(m);
     if include.starts_with('/') {
         return Err(bad(format!("extra include path cannot be absolute: {include}")));
     }
-    let fs_path = normpath(&posix_join(top, include));
+    let fs_path = normpath(&posix_join(top, &on_disk(&normpath(include))));
     if !fs_path.starts_with(top) {
         return Err(bad(format!("extra include path outside topsrcdir: {include}")));
     }
@@ -296,14 +301,17 @@ fn add_include(files: &mut ArchiveFiles, top: &str, include: &str) -> anyhow::Re
 }
 
 /// taskgraph's `stream_context_tar`: write the context tar of `TOPSRCDIR/context_dir` to `out`
-/// and return its SHA-256 in hex.
+/// and return its SHA-256 in hex. `on_disk` maps taskgraph's repository-relative paths
+/// (`taskcluster/...`) to where they are relative to `topsrcdir`
+/// ([`tg_core::config::GraphConfig::repo_path_on_disk`]).
 pub fn stream_context_tar(
     topsrcdir: &Path,
     context_dir: &str,
     out: &mut dyn Write,
     args: Option<&Map<String, Value>>,
+    on_disk: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<String> {
-    let files = context_files(topsrcdir, context_dir, args)?;
+    let files = context_files(topsrcdir, context_dir, args, on_disk)?;
     let members: Vec<TarMember> = files.into_values().collect();
     let mut writer = HashingWriter { hash: Sha256::new(), inner: out };
     write_tar(&mut writer, &members).map_err(|e| tg_core::bad_input(format!("docker context {context_dir}: {e}")))?;
@@ -311,8 +319,13 @@ pub fn stream_context_tar(
 }
 
 /// taskgraph's `generate_context_hash`: the digest of a context, nothing written.
-pub fn generate_context_hash(topsrcdir: &Path, context_dir: &str, args: Option<&Map<String, Value>>) -> anyhow::Result<String> {
-    stream_context_tar(topsrcdir, context_dir, &mut io::sink(), args)
+pub fn generate_context_hash(
+    topsrcdir: &Path,
+    context_dir: &str,
+    args: Option<&Map<String, Value>>,
+    on_disk: &dyn Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    stream_context_tar(topsrcdir, context_dir, &mut io::sink(), args, on_disk)
 }
 
 /// Hashes what it passes on.

@@ -56,6 +56,17 @@ pub fn tracked_files(repo_root: &Path) -> anyhow::Result<Vec<String>> {
 /// taskgraph's `hash_paths(base_path, patterns)` over an already listed set of tracked files
 /// (paths relative to `base_path`).
 pub fn hash_paths_in(base_path: &Path, files: &[String], patterns: &[String]) -> anyhow::Result<String> {
+    hash_paths_mapped(base_path, files, patterns, &|p: &str| p.to_string())
+}
+
+/// [`hash_paths_in`] where `files` are taskgraph's names and `on_disk` maps a name to the path
+/// relative to `base_path` (see `GraphConfig::repo_path_on_disk`).
+pub fn hash_paths_mapped(
+    base_path: &Path,
+    files: &[String],
+    patterns: &[String],
+    on_disk: &dyn Fn(&str) -> String,
+) -> anyhow::Result<String> {
     let mut found: BTreeSet<&str> = BTreeSet::new();
     for pattern in patterns {
         let matcher = if pattern.is_empty() { None } else { Some(mozpath_match_regex(pattern)) };
@@ -75,7 +86,7 @@ pub fn hash_paths_in(base_path: &Path, files: &[String], patterns: &[String]) ->
     }
     let mut h = Sha256::new();
     for path in found {
-        h.update(format!("{} {path}\n", hash_path(&base_path.join(path))?).as_bytes());
+        h.update(format!("{} {path}\n", hash_path(&base_path.join(on_disk(path)))?).as_bytes());
     }
     Ok(hex::encode(h.finalize()))
 }

@@ -182,7 +182,7 @@ fn rewrite_when_to_optimization(config: &TransformConfig<'_>, task: &mut TaskDic
         Some(Value::Array(files)) => files.clone(),
         _ => return Err(task_error(config, task, "when.files-changed: 'NoneType' object has no attribute 'append'")),
     };
-    let kind_path = config.path.display().to_string();
+    let kind_path = config.kind_repo_path();
     files_changed.push(Value::String(format!("{kind_path}/kind.yml")));
     if let Some(from) = task.get("task-from").filter(|v| python_truthy(v)) {
         let from = python_str(from);
@@ -491,9 +491,15 @@ pub(crate) struct RunContext {
 
 impl RunContext {
     /// The files git tracks at HEAD in `repo_root` (listed on first use).
-    pub fn tracked_files(&self, repo_root: &std::path::Path) -> Result<&[String], String> {
+    /// Files git tracks in the repository, named as taskgraph sees them (the taskgraph root
+    /// as `taskcluster/`, see `GraphConfig::repo_path_for_taskgraph`), listed once per kind.
+    pub fn tracked_files(&self, graph_config: &tg_core::config::GraphConfig) -> Result<&[String], String> {
         self.tracked_files
-            .get_or_init(|| crate::util::hash::tracked_files(repo_root).map_err(|e| format!("{e:#}")))
+            .get_or_init(|| {
+                crate::util::hash::tracked_files(&graph_config.vcs_root())
+                    .map(|files| files.iter().filter_map(|f| graph_config.repo_path_for_taskgraph(f)).collect())
+                    .map_err(|e| format!("{e:#}"))
+            })
             .as_ref()
             .map(Vec::as_slice)
             .map_err(Clone::clone)

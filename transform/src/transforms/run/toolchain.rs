@@ -6,7 +6,7 @@
 use super::common::{docker_worker_add_artifacts, generic_worker_add_artifacts, get_vcsdir_name};
 use super::{configure_taskdesc_for_run, worker_mut, worker_str, RunState};
 use crate::util::format::python_str;
-use crate::util::hash::hash_paths_in;
+use crate::util::hash::hash_paths_mapped;
 use crate::util::msgspec::{Field, StructDef, Ty, OPT_LIST_STR};
 use crate::util::pypath;
 use crate::util::shell;
@@ -57,8 +57,9 @@ fn get_digest_data(config: &TransformConfig<'_>, state: &mut RunState) -> Result
     files.push(pypath::normpath(&pypath::join(&["taskcluster/scripts/toolchain/", &script])));
 
     let vcs_root = config.graph_config.vcs_root();
-    let tracked = state.ctx.tracked_files(&vcs_root)?;
-    let mut data = vec![hash_paths_in(&vcs_root, tracked, &files).map_err(|e| e.to_string())?];
+    let tracked = state.ctx.tracked_files(config.graph_config)?;
+    let on_disk = |p: &str| config.graph_config.repo_path_on_disk(p);
+    let mut data = vec![hash_paths_mapped(&vcs_root, tracked, &files, &on_disk).map_err(|e| e.to_string())?];
 
     let artifact = state
         .taskdesc
