@@ -63,3 +63,54 @@ pub fn compare_graphs(shared: &Path, expected: &Path, actual: &Path) -> (usize, 
         .collect();
     (nums.first().copied().unwrap_or(0), nums.get(1).copied().unwrap_or(0), text)
 }
+
+/// A temporary directory holding a staged copy of the example, removed when dropped.
+pub struct Staged {
+    dir: PathBuf,
+}
+
+impl Staged {
+    /// The repository root: it holds `taskcluster/` (a copy of `kinds/`) and `.git`.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `taskcluster/` inside the staged repository.
+    pub fn taskgraph_root(&self) -> PathBuf {
+        self.dir.join("taskcluster")
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Stage the example as taskgraph expects it: a one-commit git repository (origin
+/// `https://github.com/example/widget`) whose `taskcluster/` is a copy of `kinds/`. `name`
+/// makes the directory unique among the tests of one process.
+pub fn stage_example(name: &str) -> Staged {
+    let dir = std::env::temp_dir().join(format!("tg-staged-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let staged = Staged { dir };
+    let script = format!(
+        "cp -r '{}' taskcluster && git init -q && git remote add origin https://github.com/example/widget \
+         && git add -A && git -c user.name=t -c user.email=t@example.com commit -qm example",
+        repo_root().join("kinds").display()
+    );
+    let out = sh(&script, staged.path());
+    assert!(out.status.success(), "staging the example failed: {}", String::from_utf8_lossy(&out.stderr));
+    staged
+}
+
+/// The Python reference full graph of the example (tests/golden/full-task-graph.json) as JSON
+/// lines, one task per line in the file's order: input for the whole-graph stages.
+pub fn golden_full_graph_jsonl() -> String {
+    let path = repo_root().join("tests/golden/full-task-graph.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let graph: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    graph.values().map(|task| format!("{task}\n")).collect()
+}
