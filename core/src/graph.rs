@@ -6,29 +6,53 @@
 
 use crate::error::bad_input;
 use crate::task::Task;
+use indexmap::IndexMap;
 use std::collections::HashMap;
 
+/// What a graph needs of a task: its label and its named dependencies (name -> label).
+/// [`Task`] is one; so is the leaner form the whole-graph stages keep ([`crate::lean::LeanTask`]).
+pub trait GraphNode {
+    fn label(&self) -> &str;
+    fn dependencies(&self) -> &IndexMap<String, String>;
+}
+
+impl GraphNode for Task {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn dependencies(&self) -> &IndexMap<String, String> {
+        &self.dependencies
+    }
+}
+
 /// Tasks by position, with a label index.
-#[derive(Debug, Clone, Default)]
-pub struct TaskGraph {
-    pub tasks: Vec<Task>,
+#[derive(Debug, Clone)]
+pub struct TaskGraph<T = Task> {
+    pub tasks: Vec<T>,
     index: HashMap<String, usize>,
 }
 
-impl TaskGraph {
+impl<T> Default for TaskGraph<T> {
+    fn default() -> Self {
+        TaskGraph { tasks: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<T: GraphNode> TaskGraph<T> {
     /// Index `tasks`, rejecting duplicate labels. Dependencies are not checked here.
-    pub fn new(tasks: Vec<Task>) -> anyhow::Result<TaskGraph> {
+    pub fn new(tasks: Vec<T>) -> anyhow::Result<TaskGraph<T>> {
         let mut index = HashMap::with_capacity(tasks.len());
         for (i, task) in tasks.iter().enumerate() {
-            if index.insert(task.label.clone(), i).is_some() {
-                return Err(bad_input(format!("duplicate task label {}", task.label)));
+            if index.insert(task.label().to_string(), i).is_some() {
+                return Err(bad_input(format!("duplicate task label {}", task.label())));
             }
         }
         Ok(TaskGraph { tasks, index })
     }
 
     /// Index `tasks` and check that every dependency is present and there is no cycle.
-    pub fn checked(tasks: Vec<Task>) -> anyhow::Result<TaskGraph> {
+    pub fn checked(tasks: Vec<T>) -> anyhow::Result<TaskGraph<T>> {
         let graph = TaskGraph::new(tasks)?;
         graph.check_dependencies()?;
         graph.topological_order()?;
@@ -49,19 +73,19 @@ impl TaskGraph {
     }
 
     /// The task labelled `label`.
-    pub fn get(&self, label: &str) -> Option<&Task> {
+    pub fn get(&self, label: &str) -> Option<&T> {
         self.position(label).map(|i| &self.tasks[i])
     }
 
     /// Every dependency names a task of the graph; the error names both labels.
     pub fn check_dependencies(&self) -> anyhow::Result<()> {
         for task in &self.tasks {
-            for (name, dep) in &task.dependencies {
+            for (name, dep) in task.dependencies() {
                 if !self.index.contains_key(dep) {
                     return Err(bad_input(format!(
                         "task {} depends on {dep} (as \"{name}\"), which is not in the graph; \
                          was it filtered out upstream?",
-                        task.label
+                        task.label()
                     )));
                 }
             }
@@ -73,7 +97,7 @@ impl TaskGraph {
     pub fn dependency_positions(&self) -> Vec<Vec<usize>> {
         self.tasks
             .iter()
-            .map(|t| t.dependency_labels().filter_map(|l| self.position(l)).collect())
+            .map(|t| t.dependencies().values().filter_map(|l| self.position(l)).collect())
             .collect()
     }
 
@@ -128,13 +152,13 @@ impl TaskGraph {
 
     fn cycle_error(&self, stack: &[(usize, usize)], back_to: usize) -> anyhow::Error {
         let start = stack.iter().position(|(n, _)| *n == back_to).unwrap_or(0);
-        let mut path: Vec<&str> = stack[start..].iter().map(|(n, _)| self.tasks[*n].label.as_str()).collect();
-        path.push(self.tasks[back_to].label.as_str());
+        let mut path: Vec<&str> = stack[start..].iter().map(|(n, _)| self.tasks[*n].label()).collect();
+        path.push(self.tasks[back_to].label());
         bad_input(format!("dependency cycle: {}", path.join(" -> ")))
     }
 
     /// Consume the graph, returning its tasks.
-    pub fn into_tasks(self) -> Vec<Task> {
+    pub fn into_tasks(self) -> Vec<T> {
         self.tasks
     }
 }

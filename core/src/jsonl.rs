@@ -63,29 +63,29 @@ impl<R: BufRead> JsonLinesReader<R> {
         }
     }
 
+    /// The next non-blank line with where it came from, or `None` at the end of input.
+    pub fn next_raw(&mut self) -> anyhow::Result<Option<RawLine<'_>>> {
+        if self.next_line()?.is_none() {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(&self.buf).unwrap_or_default();
+        Ok(Some(RawLine { text, source: &self.source, line_no: self.line_no }))
+    }
+
     /// The next line parsed as a JSON value.
     pub fn next_value(&mut self) -> anyhow::Result<Option<Value>> {
-        let pos_source = self.source.clone();
-        let Some(line) = self.next_line()? else { return Ok(None) };
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            bad_input(format!("{}:{}: malformed JSON: {e}", pos_source, self.line_no))
-        })?;
-        if !value.is_object() {
-            return Err(bad_input(format!("{}: expected a JSON object", self.position())));
+        match self.next_raw()? {
+            Some(line) => line.value().map(Some),
+            None => Ok(None),
         }
-        Ok(Some(value))
     }
 
     /// The next line as a typed record; errors name the kind, label and field path.
     pub fn next_record<T: DeserializeOwned>(&mut self) -> anyhow::Result<Option<T>> {
-        let Some(value) = self.next_value()? else { return Ok(None) };
-        let who = describe_record(&value);
-        let record = serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." { String::new() } else { format!("{path}: ") };
-            bad_input(format!("{}: {who}{at}{}", self.position(), e.into_inner()))
-        })?;
-        Ok(Some(record))
+        match self.next_raw()? {
+            Some(line) => line.record().map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Every remaining record, stopping at the first bad one.
@@ -95,6 +95,43 @@ impl<R: BufRead> JsonLinesReader<R> {
             out.push(rec);
         }
         Ok(out)
+    }
+}
+
+/// One line of input as read, with its position, for callers that parse it their own way
+/// and fall back to [`RawLine::record`] for the exact error message.
+pub struct RawLine<'a> {
+    /// The line, `\n` included.
+    pub text: &'a str,
+    pub source: &'a str,
+    pub line_no: usize,
+}
+
+impl RawLine<'_> {
+    /// `<source>:<line>`.
+    pub fn position(&self) -> String {
+        format!("{}:{}", self.source, self.line_no)
+    }
+
+    /// The line as a JSON object.
+    pub fn value(&self) -> anyhow::Result<Value> {
+        let value: Value = serde_json::from_str(self.text)
+            .map_err(|e| bad_input(format!("{}:{}: malformed JSON: {e}", self.source, self.line_no)))?;
+        if !value.is_object() {
+            return Err(bad_input(format!("{}: expected a JSON object", self.position())));
+        }
+        Ok(value)
+    }
+
+    /// The line as a typed record; errors name the kind, label and field path.
+    pub fn record<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
+        let value = self.value()?;
+        let who = describe_record(&value);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            bad_input(format!("{}: {who}{at}{}", self.position(), e.into_inner()))
+        })
     }
 }
 

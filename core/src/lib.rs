@@ -6,6 +6,7 @@
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
 //! ([`cli`]). Nothing here keeps global state.
 
+pub mod canonical;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod graph;
 pub mod item;
 pub mod jsonl;
 pub mod kinds;
+pub mod lean;
 pub mod merge;
 pub mod params;
 pub mod task;

@@ -7,6 +7,7 @@
 
 use crate::error::{bad_input, usage};
 use serde_json::{json, Map, Value};
+use std::cell::OnceCell;
 use std::path::Path;
 use std::process::Command;
 
@@ -81,9 +82,12 @@ impl Parameters {
             None => Map::new(),
         };
         let source = path.map(|p| p.display().to_string()).unwrap_or_else(|| "<defaults>".into());
-        let defaults = defaults(repo_root, opts.now);
-        for (k, v) in defaults {
-            values.entry(k).or_insert(v);
+        // Only the missing parameters get defaults, and git runs only if one of them needs it.
+        let defaults = Defaults::new(repo_root, opts.now);
+        for key in DEFAULT_KEYS {
+            if !values.contains_key(*key) {
+                values.insert(key.to_string(), defaults.value(key));
+            }
         }
         let params = Parameters { values };
         params.check(opts.allow_unknown).map_err(|m| bad_input(format!("{source}: invalid parameters: {m}")))?;
@@ -221,62 +225,119 @@ pub fn repo_name_from_url(url: &str) -> String {
     trimmed.rsplit(['/', ':']).next().unwrap_or_default().to_string()
 }
 
-/// taskgraph's `_get_defaults`: values from the git checkout at `repo_root`, or fakes without one.
-fn defaults(repo_root: &Path, now: Option<i64>) -> Map<String, Value> {
-    let now = now.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    });
-    let head_rev = git(repo_root, &["rev-parse", "HEAD"]).unwrap_or_default();
-    let in_repo = !head_rev.is_empty();
-    let branch = if in_repo { git(repo_root, &["branch", "--show-current"]).unwrap_or_default() } else { String::new() };
-    let url = if in_repo { git(repo_root, &["remote", "get-url", "origin"]).unwrap_or_default() } else { String::new() };
-    let files_changed: Vec<String> = if in_repo {
-        git(repo_root, &["diff", "--name-only", "--no-color", "--diff-filter=AM"])
+/// The parameters `_get_defaults` provides, in its order (missing ones are added in this order).
+const DEFAULT_KEYS: &[&str] = &[
+    "base_repository",
+    "base_ref",
+    "base_rev",
+    "build_date",
+    "build_number",
+    "do_not_optimize",
+    "enable_always_target",
+    "existing_tasks",
+    "files_changed",
+    "filters",
+    "head_ref",
+    "head_repository",
+    "head_rev",
+    "head_tag",
+    "level",
+    "moz_build_date",
+    "next_version",
+    "optimize_strategies",
+    "optimize_target_tasks",
+    "owner",
+    "project",
+    "pushdate",
+    "pushlog_id",
+    "repository_type",
+    "target_tasks_method",
+    "tasks_for",
+    "version",
+];
+
+/// taskgraph's `_get_defaults`: values from the git checkout at `repo_root`, or fakes without
+/// one. Each git fact is asked for once, when a missing parameter first needs it.
+struct Defaults<'a> {
+    repo_root: &'a Path,
+    now: i64,
+    head_rev: OnceCell<String>,
+    branch: OnceCell<String>,
+    url: OnceCell<String>,
+}
+
+impl<'a> Defaults<'a> {
+    fn new(repo_root: &'a Path, now: Option<i64>) -> Self {
+        let now = now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        });
+        Defaults { repo_root, now, head_rev: OnceCell::new(), branch: OnceCell::new(), url: OnceCell::new() }
+    }
+
+    fn head_rev(&self) -> &str {
+        self.head_rev.get_or_init(|| git(self.repo_root, &["rev-parse", "HEAD"]).unwrap_or_default())
+    }
+
+    fn in_repo(&self) -> bool {
+        !self.head_rev().is_empty()
+    }
+
+    fn branch(&self) -> &str {
+        self.branch.get_or_init(|| {
+            if self.in_repo() { git(self.repo_root, &["branch", "--show-current"]).unwrap_or_default() } else { String::new() }
+        })
+    }
+
+    fn url(&self) -> &str {
+        self.url.get_or_init(|| {
+            if self.in_repo() { git(self.repo_root, &["remote", "get-url", "origin"]).unwrap_or_default() } else { String::new() }
+        })
+    }
+
+    fn files_changed(&self) -> Vec<String> {
+        if !self.in_repo() {
+            return Vec::new();
+        }
+        git(self.repo_root, &["diff", "--name-only", "--no-color", "--diff-filter=AM"])
             .map(|s| s.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
             .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let project = if url.is_empty() { String::new() } else { repo_name_from_url(&url) };
-    let version = std::fs::read_to_string(repo_root.join("version.txt"))
-        .ok()
-        .map(|s| s.lines().next().unwrap_or_default().trim_end().to_string());
-    let head_ref = if branch.is_empty() { head_rev.clone() } else { branch };
-    let json = json!({
-        "base_repository": url,
-        "base_ref": "",
-        "base_rev": "",
-        "build_date": now,
-        "build_number": 1,
-        "do_not_optimize": [],
-        "enable_always_target": true,
-        "existing_tasks": {},
-        "files_changed": files_changed,
-        "filters": ["target_tasks_method"],
-        "head_ref": head_ref,
-        "head_repository": url,
-        "head_rev": head_rev,
-        "head_tag": "",
-        "level": "3",
-        "moz_build_date": format_build_date(now),
-        "next_version": null,
-        "optimize_strategies": null,
-        "optimize_target_tasks": true,
-        "owner": "nobody@mozilla.com",
-        "project": project,
-        "pushdate": now,
-        "pushlog_id": "0",
-        "repository_type": "git",
-        "target_tasks_method": "default",
-        "tasks_for": "",
-        "version": version,
-    });
-    match json {
-        Value::Object(m) => m,
-        _ => Map::new(),
+    }
+
+    /// The default of one of [`DEFAULT_KEYS`].
+    fn value(&self, key: &str) -> Value {
+        match key {
+            "base_repository" | "head_repository" => json!(self.url()),
+            "base_ref" | "base_rev" | "head_tag" | "tasks_for" => json!(""),
+            "build_date" | "pushdate" => json!(self.now),
+            "build_number" => json!(1),
+            "do_not_optimize" => json!([]),
+            "enable_always_target" | "optimize_target_tasks" => json!(true),
+            "existing_tasks" => json!({}),
+            "files_changed" => json!(self.files_changed()),
+            "filters" => json!(["target_tasks_method"]),
+            "head_ref" => match self.branch() {
+                "" => json!(self.head_rev()),
+                branch => json!(branch),
+            },
+            "head_rev" => json!(self.head_rev()),
+            "level" => json!("3"),
+            "moz_build_date" => json!(format_build_date(self.now)),
+            "owner" => json!("nobody@mozilla.com"),
+            "project" => match self.url() {
+                "" => json!(""),
+                url => json!(repo_name_from_url(url)),
+            },
+            "pushlog_id" => json!("0"),
+            "repository_type" => json!("git"),
+            "target_tasks_method" => json!("default"),
+            "version" => json!(std::fs::read_to_string(self.repo_root.join("version.txt"))
+                .ok()
+                .map(|s| s.lines().next().unwrap_or_default().trim_end().to_string())),
+            _ => Value::Null,
+        }
     }
 }
 
@@ -338,6 +399,32 @@ mod tests {
         assert_eq!(p.file_url("taskcluster/kinds/a/kind.yml", false).unwrap(), "https://github.com/o/r/raw/abc/taskcluster/kinds/a/kind.yml");
         p.values.insert("head_repository".into(), json!("git@github.com:o/r.git"));
         assert_eq!(p.file_url("x", true).unwrap(), "https://github.com/o/r/blob/abc/x");
+    }
+
+    #[test]
+    fn git_defaults_come_from_the_checkout_and_keep_their_order() {
+        let dir = std::env::temp_dir().join(format!("tg-params-git-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| Command::new("git").arg("-C").arg(&dir).args(args).output().is_ok_and(|o| o.status.success());
+        if !git(&["init", "-q", "-b", "trunk"]) {
+            eprintln!("SKIPPED: git not available");
+            return;
+        }
+        git(&["remote", "add", "origin", "https://github.com/o/myrepo.git"]);
+        std::fs::write(dir.join("version.txt"), "1.2.3\n").unwrap();
+        git(&["add", "-A"]);
+        assert!(git(&["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"]));
+        let p = Parameters::load(None, &dir, &LoadOptions { allow_unknown: false, now: Some(0) }).unwrap();
+        let rev = super::git(&dir, &["rev-parse", "HEAD"]).unwrap();
+        assert_eq!(p.str("head_rev"), rev);
+        assert_eq!(p.str("head_ref"), "trunk");
+        assert_eq!(p.str("base_repository"), "https://github.com/o/myrepo.git");
+        assert_eq!(p.str("project"), "myrepo");
+        assert_eq!(p.str("version"), "1.2.3");
+        let keys: Vec<&str> = p.values.keys().map(String::as_str).collect();
+        assert_eq!(keys, DEFAULT_KEYS);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

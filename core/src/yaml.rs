@@ -26,12 +26,20 @@ enum Node {
 /// "billion laughs" document is an error rather than an out-of-memory.
 pub const MAX_NODES: usize = 20_000_000;
 
+/// Deepest nesting one document may have, aliases expanded (the parser bounds only flow
+/// nesting, at 255 levels). Without this bound, deep block indentation or a chain of aliases
+/// (`b: &b [*a]`, `c: &c [*b]`, ...) overflowed the stack; found while hardening the loader.
+/// Downstream, JSON lines nest at most 128 levels (serde_json's limit) anyway.
+pub const MAX_DEPTH: usize = 256;
+
 /// Collects parser events into a node tree, resolving aliases by copying the anchored node.
 #[derive(Default)]
 struct TreeBuilder {
     stack: Vec<Frame>,
-    /// Anchored nodes with their expanded size.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their expanded size and depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
+    /// For each open collection, the depth of its deepest item so far.
+    depths: Vec<usize>,
     /// Nodes built so far, aliases expanded.
     nodes: usize,
     root: Option<Node>,
@@ -46,9 +54,12 @@ enum Frame {
 }
 
 impl TreeBuilder {
-    fn push_node(&mut self, node: Node, anchor: usize, size: usize) {
+    fn push_node(&mut self, node: Node, anchor: usize, size: usize, depth: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), size, depth));
+        }
+        if let Some(deepest) = self.depths.last_mut() {
+            *deepest = (*deepest).max(depth);
         }
         match self.stack.last_mut() {
             Some(Frame::Seq(items, _, _)) => items.push(node),
@@ -70,33 +81,48 @@ impl MarkedEventReceiver for TreeBuilder {
             Event::Scalar(text, style, anchor, tag) => {
                 self.nodes += 1;
                 let node = Node::Scalar { text, style, tag, line: mark.line(), col: mark.col() + 1 };
-                self.push_node(node, anchor, 1);
+                self.push_node(node, anchor, 1, 1);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some((_, size)) if self.nodes + size > MAX_NODES => {
+                Some((_, _, depth)) if self.depths.len() + depth > MAX_DEPTH => {
+                    self.error = Some(format!(
+                        "line {}: aliases nest deeper than {MAX_DEPTH} levels",
+                        mark.line()
+                    ));
+                }
+                Some((_, size, _)) if self.nodes + size > MAX_NODES => {
                     self.error = Some(format!(
                         "line {}: aliases expand to more than {MAX_NODES} nodes",
                         mark.line()
                     ));
                 }
-                Some((node, size)) => {
-                    let (node, size) = (node.clone(), *size);
+                Some((node, size, depth)) => {
+                    let (node, size, depth) = (node.clone(), *size, *depth);
                     self.nodes += size;
-                    self.push_node(node, 0, size);
+                    self.push_node(node, 0, size, depth);
                 }
                 None => self.error = Some(format!("line {}: unknown alias", mark.line())),
             },
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), anchor, self.nodes)),
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.depths.len() >= MAX_DEPTH => {
+                self.error = Some(format!("line {}: nesting deeper than {MAX_DEPTH} levels", mark.line()));
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.depths.push(0);
+                self.stack.push(Frame::Seq(Vec::new(), anchor, self.nodes))
+            }
             Event::MappingStart(anchor, _) => {
+                self.depths.push(0);
                 self.stack.push(Frame::Map(Vec::new(), anchor, mark.line(), self.nodes))
             }
             Event::SequenceEnd => {
+                let depth = self.depths.pop().unwrap_or(0) + 1;
                 if let Some(Frame::Seq(items, anchor, start)) = self.stack.pop() {
                     self.nodes += 1;
-                    self.push_node(Node::Seq(items), anchor, self.nodes - start);
+                    self.push_node(Node::Seq(items), anchor, self.nodes - start, depth);
                 }
             }
             Event::MappingEnd => {
+                let depth = self.depths.pop().unwrap_or(0) + 1;
                 if let Some(Frame::Map(items, anchor, line, start)) = self.stack.pop() {
                     let mut pairs = Vec::with_capacity(items.len() / 2);
                     let mut it = items.into_iter();
@@ -104,7 +130,7 @@ impl MarkedEventReceiver for TreeBuilder {
                         pairs.push((k, v));
                     }
                     self.nodes += 1;
-                    self.push_node(Node::Map(pairs, line), anchor, self.nodes - start);
+                    self.push_node(Node::Map(pairs, line), anchor, self.nodes - start, depth);
                 }
             }
             _ => {}
@@ -117,10 +143,19 @@ impl MarkedEventReceiver for TreeBuilder {
 pub fn from_str(text: &str, source: &str) -> anyhow::Result<Value> {
     let mut builder = TreeBuilder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|e| {
-        let m = e.marker();
-        bad_input(format!("{source}:{}:{}: malformed YAML: {}", m.line(), m.col() + 1, e.info()))
-    })?;
+    // The first document's events, one at a time: yaml-rust2's own `Parser::load` recurses once
+    // per nesting level, which deep block indentation turned into a stack overflow.
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            bad_input(format!("{source}:{}:{}: malformed YAML: {}", m.line(), m.col() + 1, e.info()))
+        })?;
+        let last = matches!(event, Event::DocumentEnd | Event::StreamEnd);
+        builder.on_event(event, mark);
+        if last || builder.error.is_some() {
+            break;
+        }
+    }
     if let Some(err) = builder.error {
         return Err(bad_input(format!("{source}: malformed YAML: {err}")));
     }

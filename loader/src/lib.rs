@@ -9,7 +9,12 @@
 //! Both built-in loaders (`taskgraph.loader.default:loader`, the default, and
 //! `taskgraph.loader.transform:loader`) yield the same items; the default one also appends the
 //! `run` and `task` transforms to the kind's transform list, which is tg-transform's concern and
-//! is not part of the output. A kind with any other loader stops the run (see [`loaders`]).
+//! is not part of the output. A kind with any other loader (`loader: module:func`, project code)
+//! is loaded by the project's Python worker ([`tg_bridge`]): the loader is called as taskgraph
+//! calls it (kind name, path, a copy of the kind config, the parameters, and an empty list of
+//! kind-dependency tasks, which tg-load does not have), and its items are written like the
+//! others (`name` from the item's `name`, else `label`, else its position). The worker also
+//! resolves the parameters (project schema and defaults) for such runs.
 //!
 //! Kinds load in parallel (rayon; no built-in loader reads another kind's items) and each kind's
 //! items are serialized as soon as it is loaded, so memory stays near the size of the output.
@@ -21,6 +26,7 @@ pub mod loaders;
 pub mod transform_loader;
 
 use std::io::Write;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -29,6 +35,7 @@ use tg_core::error::bad_input;
 use tg_core::item::Item;
 use tg_core::jsonl::JsonLinesWriter;
 use tg_core::kinds::Kind;
+use tg_bridge::{Worker, WorkerOptions};
 
 /// The binary's name, used as the prefix of every stderr line.
 pub const PROGRAM: &str = "tg-load";
@@ -64,8 +71,8 @@ pub struct Options {
 /// written only once every kind has loaded.
 pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
     let log = opts.common.log(PROGRAM);
-    let kinds = prepare(opts)?;
-    let chunks = per_kind(&kinds, |items| Ok((items.len(), to_json_lines(&items)?)))?;
+    let (kinds, worker) = prepare(opts)?;
+    let chunks = per_kind(&kinds, worker.as_ref(), |items| Ok((items.len(), to_json_lines(&items)?)))?;
     let total = chunks.iter().map(|(n, _)| n).sum();
     log.info(format!("loaded {} from {}", count(total, "item"), count(kinds.len(), "kind")));
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
@@ -79,18 +86,36 @@ pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
 /// Validate config and parameters, find the kinds, and load every item in output order.
 pub fn load_items(opts: &Options) -> anyhow::Result<Vec<Item>> {
     let log = opts.common.log(PROGRAM);
-    let kinds = prepare(opts)?;
-    let items: Vec<Item> = per_kind(&kinds, Ok)?.into_iter().flatten().collect();
+    let (kinds, worker) = prepare(opts)?;
+    let items: Vec<Item> = per_kind(&kinds, worker.as_ref(), Ok)?.into_iter().flatten().collect();
     log.info(format!("loaded {} from {}", count(items.len(), "item"), count(kinds.len(), "kind")));
     Ok(items)
 }
 
-/// Config, parameters, and the kinds to load in load order, all loaders checked.
-fn prepare(opts: &Options) -> anyhow::Result<Vec<Kind>> {
-    let ctx = load_context(opts)?;
-    let kinds = tg_core::kinds::load_kinds(&ctx.graph_config, &opts.kinds)?;
-    loaders::check_builtin_loaders(&kinds)?;
-    Ok(kinds)
+/// Config, parameters, and the kinds to load in load order; the Python worker when a kind has a
+/// custom loader (it then checks the parameters, with the project's schema).
+fn prepare(opts: &Options) -> anyhow::Result<(Vec<Kind>, Option<Mutex<Worker>>)> {
+    let graph_config = tg_core::config::GraphConfig::load(&opts.common.root)?;
+    let kinds = tg_core::kinds::load_kinds(&graph_config, &opts.kinds)?;
+    if kinds.iter().all(|k| loaders::is_builtin(k.loader())) {
+        load_context(opts)?;
+        return Ok((kinds, None));
+    }
+    let worker = Worker::start(&WorkerOptions {
+        program: PROGRAM,
+        root: opts.common.root.clone(),
+        parameters: opts.common.parameters.clone(),
+        overrides: None,
+        log: opts.common.log(PROGRAM),
+    })
+    .map_err(|e| {
+        let custom: Vec<&Kind> = kinds.iter().filter(|k| !loaders::is_builtin(k.loader())).collect();
+        match custom.first() {
+            Some(kind) => e.context(loaders::custom_loader_hint(kind, &kinds)),
+            None => e,
+        }
+    })?;
+    Ok((kinds, Some(Mutex::new(worker))))
 }
 
 /// Load every kind (in parallel: the built-in loaders never look at other kinds' items) and
@@ -98,9 +123,19 @@ fn prepare(opts: &Options) -> anyhow::Result<Vec<Kind>> {
 /// the first failing kind in load order, so the message does not depend on thread timing.
 fn per_kind<T: Send>(
     kinds: &[Kind],
+    worker: Option<&Mutex<Worker>>,
     finish: impl Fn(Vec<Item>) -> anyhow::Result<T> + Sync,
 ) -> anyhow::Result<Vec<T>> {
-    let results: Vec<anyhow::Result<T>> = kinds.par_iter().map(|kind| load_kind(kind).and_then(&finish)).collect();
+    let results: Vec<anyhow::Result<T>> = kinds
+        .par_iter()
+        .map(|kind| {
+            let items = load_kind_with(kind, worker).map_err(|e| match loaders::is_builtin(kind.loader()) {
+                true => e,
+                false => e.context(loaders::custom_loader_hint(kind, kinds)),
+            });
+            items.and_then(&finish)
+        })
+        .collect();
     results.into_iter().collect()
 }
 
@@ -121,8 +156,20 @@ fn load_context(opts: &Options) -> anyhow::Result<StageContext> {
 
 /// One kind's items, after its loader's own checks.
 pub fn load_kind(kind: &Kind) -> anyhow::Result<Vec<Item>> {
-    loaders::check_default_loader_transforms(kind)?;
-    transform_loader::load_kind_items(kind)
+    load_kind_with(kind, None)
+}
+
+/// One kind's items: built-in loaders natively, others through the Python worker.
+pub fn load_kind_with(kind: &Kind, worker: Option<&Mutex<Worker>>) -> anyhow::Result<Vec<Item>> {
+    if loaders::is_builtin(kind.loader()) {
+        loaders::check_default_loader_transforms(kind)?;
+        return transform_loader::load_kind_items(kind);
+    }
+    let Some(worker) = worker else {
+        return loaders::check_builtin_loaders(std::slice::from_ref(kind)).map(|_| Vec::new());
+    };
+    let mut worker = worker.lock().map_err(|_| bad_input("python worker unusable after an earlier failure"))?;
+    loaders::load_custom(kind, &mut worker)
 }
 
 /// `1 item`, `2 items`.

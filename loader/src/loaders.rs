@@ -11,10 +11,14 @@
 //!   them. It does make the default loader's one check: a kind using it must not list either of
 //!   those two transforms itself (taskgraph raises `KeyError` there).
 //!
-//! Any other loader is project code that tg-load cannot run: the whole load fails, naming each
-//! such kind and its loader and listing the `-k` flags that load everything else.
+//! Any other loader is project code, run by the project's Python worker ([`load_custom`]).
+//! Without a worker, the whole load fails, naming each such kind and its loader and listing the
+//! `-k` flags that load everything else.
 
+use serde_json::Value;
+use tg_bridge::Worker;
 use tg_core::error::bad_input;
+use tg_core::item::Item;
 use tg_core::kinds::Kind;
 
 /// taskgraph's default loader, used when kind.yml has no `loader:`.
@@ -64,6 +68,34 @@ pub fn check_builtin_loaders(kinds: &[Kind]) -> anyhow::Result<()> {
         "loader not built in: {}; tg-load runs only {DEFAULT_LOADER} and {TRANSFORM_LOADER}; {hint}",
         custom.join(", ")
     )))
+}
+
+/// Run a project loader in the worker. taskgraph passes the tasks of the kind-dependencies; tg-load
+/// has none (they are made by tg-transform), so the loader gets an empty list. Each item's
+/// record name is its `name`, else its `label`, else its position.
+pub fn load_custom(kind: &Kind, worker: &mut Worker) -> anyhow::Result<Vec<Item>> {
+    let output = worker.run_loader(&kind.name, &kind.path, &kind.config, kind.loader(), &[])?;
+    Ok(output
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let name = ["name", "label"]
+                .iter()
+                .find_map(|k| item.get(*k).and_then(Value::as_str))
+                .map_or_else(|| i.to_string(), str::to_string);
+            Item { kind: kind.name.clone(), name, item }
+        })
+        .collect())
+}
+
+/// What a failing project loader's error starts with: the kind, its loader, and the `-k` flags
+/// that load the kinds not depending on it.
+pub fn custom_loader_hint(kind: &Kind, kinds: &[Kind]) -> String {
+    let loadable = loadable_kinds(kinds);
+    let flags: Vec<String> = loadable.iter().map(|k| format!("-k {k}")).collect();
+    let others = if flags.is_empty() { String::new() } else { format!("; to load the other kinds, pass {}", flags.join(" ")) };
+    format!("kind {}: loader {} (project code, run in Python) failed{others}", kind.name, kind.loader())
 }
 
 /// The default loader's check: the kind must not already list the transforms it appends.

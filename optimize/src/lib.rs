@@ -29,6 +29,8 @@ pub mod strategy;
 pub mod taskids;
 pub mod time;
 
+pub mod lean;
+
 use index::{FileIndex, IndexSource};
 use phases::{Choice, SubgraphInputs, Target};
 use references::ArtifactUrls;
@@ -39,10 +41,50 @@ use std::path::Path;
 use strategy::{Evaluation, Registry};
 use taskids::TaskIdGenerator;
 use tg_core::cli::Log;
-use tg_core::graph::TaskGraph;
+use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::params::Parameters;
 use tg_core::task::Task;
 use tg_core::{bad_input, usage};
+
+/// What optimizing reads of a task: [`Task`], or the lean form `tg-optimize` reads
+/// ([`lean::OptTaskLean`]).
+pub trait OptTask: GraphNode {
+    fn kind(&self) -> &str;
+    fn soft_dependencies(&self) -> &[String];
+    fn if_dependencies(&self) -> &[String];
+    /// `optimization`: `{strategy: argument}` or null.
+    fn optimization(&self) -> Option<&Value>;
+    /// A true `always_target` attribute.
+    fn always_target(&self) -> bool;
+    /// `task.deadline`, if there.
+    fn deadline(&self) -> anyhow::Result<Option<Value>>;
+}
+
+impl OptTask for Task {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn soft_dependencies(&self) -> &[String] {
+        &self.soft_dependencies
+    }
+
+    fn if_dependencies(&self) -> &[String] {
+        &self.if_dependencies
+    }
+
+    fn optimization(&self) -> Option<&Value> {
+        self.optimization.as_ref()
+    }
+
+    fn always_target(&self) -> bool {
+        self.attributes.get("always_target").is_some_and(strategy::is_truthy)
+    }
+
+    fn deadline(&self) -> anyhow::Result<Option<Value>> {
+        Ok(self.task.get("deadline").cloned())
+    }
+}
 
 /// The decision task id when `TASK_ID` is not set, as `taskgraph optimized` uses.
 pub const DEFAULT_DECISION_TASK_ID: &str = "DECISION-TASK";
@@ -80,13 +122,9 @@ pub fn run(
     source: &str,
     output: impl Write,
 ) -> anyhow::Result<Outcome> {
-    let graph = tg_core::graph::read_graph(input, source)?;
-    let (tasks, outcome) = optimize(&graph, opts, index, ids)?;
-    let mut writer = tg_core::jsonl::JsonLinesWriter::new(output);
-    for task in &tasks {
-        writer.write(task)?;
-    }
-    writer.finish()?;
+    let graph = lean::read_graph(input, source)?;
+    let (optimized, outcome) = lean::optimize(&graph, opts, index, ids)?;
+    optimized.write(output)?;
     Ok(outcome)
 }
 
@@ -97,6 +135,67 @@ pub fn optimize(
     index: &mut dyn IndexSource,
     ids: &mut TaskIdGenerator,
 ) -> anyhow::Result<(Vec<Task>, Outcome)> {
+    let plan = plan(graph, opts, index, ids)?;
+    let inputs = plan.inputs(opts);
+    let mut tasks = Vec::with_capacity(plan.order.len());
+    for &i in &plan.order {
+        let links = phases::task_links(&plan.target, i, &inputs, &plan.label_to_task_id)?;
+        tasks.push(phases::finish_task(&graph.tasks[i], &links, &inputs)?);
+    }
+    verify_always_optimized(&tasks)?;
+    let outcome = plan.outcome(opts.log);
+    Ok((tasks, outcome))
+}
+
+/// What the three phases decided; the kept tasks are made from it ([`optimize`], or the lean
+/// writer).
+pub struct Plan<'a, T> {
+    pub target: Target<'a, T>,
+    pub removed: Vec<bool>,
+    pub replaced: Vec<bool>,
+    /// Kept and replaced tasks' labels -> taskIds.
+    pub label_to_task_id: BTreeMap<String, String>,
+    /// The kept tasks' positions, in postorder.
+    pub order: Vec<usize>,
+}
+
+impl<T: OptTask> Plan<'_, T> {
+    /// What making the kept tasks reads besides the plan.
+    pub fn inputs<'b>(&'b self, opts: &'b Options) -> SubgraphInputs<'b> {
+        SubgraphInputs {
+            removed: &self.removed,
+            replaced: &self.replaced,
+            decision_task_id: &opts.decision_task_id,
+            urls: &opts.urls,
+        }
+    }
+
+    /// The counts, logged as taskgraph's last line.
+    pub fn outcome(self, log: Log) -> Outcome {
+        let outcome = Outcome {
+            kept: self.order.len(),
+            removed: self.removed.iter().filter(|r| **r).count(),
+            replaced: self.replaced.iter().filter(|r| **r).count(),
+            label_to_task_id: self.label_to_task_id,
+        };
+        log.info(format!(
+            "{} tasks in, {} kept, {} removed, {} replaced",
+            self.target.graph.len(),
+            outcome.kept,
+            outcome.removed,
+            outcome.replaced
+        ));
+        outcome
+    }
+}
+
+/// Removal, index look-up, replacement, and the subgraph's taskIds and order.
+pub fn plan<'a, T: OptTask>(
+    graph: &'a TaskGraph<T>,
+    opts: &Options,
+    index: &mut dyn IndexSource,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<Plan<'a, T>> {
     let log = opts.log;
     let target = build_target(graph, opts)?;
 
@@ -110,7 +209,7 @@ pub fn optimize(
     };
     let (mut removed, counts, reasons) = phases::remove_tasks(&target, &mut ev)?;
     for (i, action, reason) in &reasons {
-        log.debug(format!("optimize: {} {action} because of {reason}", graph.tasks[*i].label));
+        log.debug(format!("optimize: {} {action} because of {reason}", graph.tasks[*i].label()));
     }
     log.info(phases::summary("removed", &counts));
 
@@ -128,26 +227,12 @@ pub fn optimize(
         decision_task_id: &opts.decision_task_id,
         urls: &opts.urls,
     };
-    let tasks = phases::subgraph(&target, &inputs, &mut label_to_task_id, ids)?;
-    verify_always_optimized(&tasks)?;
-    let outcome = Outcome {
-        kept: tasks.len(),
-        removed: removed.iter().filter(|r| **r).count(),
-        replaced: replaced.replaced.iter().filter(|r| **r).count(),
-        label_to_task_id,
-    };
-    log.info(format!(
-        "{} tasks in, {} kept, {} removed, {} replaced",
-        graph.len(),
-        outcome.kept,
-        outcome.removed,
-        outcome.replaced
-    ));
-    Ok((tasks, outcome))
+    let order = phases::subgraph_order(&target, &inputs, &mut label_to_task_id, ids)?;
+    Ok(Plan { target, removed, replaced: replaced.replaced, label_to_task_id, order })
 }
 
 /// The target graph with each task's strategy, requested flag and do-not-optimize flag.
-fn build_target<'a>(graph: &'a TaskGraph, opts: &Options) -> anyhow::Result<Target<'a>> {
+fn build_target<'a, T: OptTask>(graph: &'a TaskGraph<T>, opts: &Options) -> anyhow::Result<Target<'a, T>> {
     let params = &opts.parameters;
     let target_set: Vec<bool> = match &opts.target_tasks {
         None => vec![true; graph.len()],
@@ -199,15 +284,15 @@ fn build_target<'a>(graph: &'a TaskGraph, opts: &Options) -> anyhow::Result<Targ
 
 /// Tasks with the `always_target` attribute, where `enable_always_target` (true, or a list of
 /// kinds) lets it count.
-fn always_target_flags(graph: &TaskGraph, enable: Option<&Value>) -> Vec<bool> {
+fn always_target_flags<T: OptTask>(graph: &TaskGraph<T>, enable: Option<&Value>) -> Vec<bool> {
     graph
         .tasks
         .iter()
         .map(|t| {
-            let flagged = t.attributes.get("always_target").is_some_and(strategy::is_truthy);
+            let flagged = t.always_target();
             let enabled = match enable {
                 Some(Value::Bool(b)) => *b,
-                Some(Value::Array(kinds)) => kinds.iter().any(|k| k.as_str() == Some(t.kind.as_str())),
+                Some(Value::Array(kinds)) => kinds.iter().any(|k| k.as_str() == Some(t.kind())),
                 _ => false,
             };
             flagged && enabled
@@ -216,8 +301,8 @@ fn always_target_flags(graph: &TaskGraph, enable: Option<&Value>) -> Vec<bool> {
 }
 
 /// A task's strategy from its `optimization` (`null` or `{}`: `never`).
-fn choose_strategy(task: &Task, registry: &Registry) -> anyhow::Result<Choice> {
-    let (name, arg) = match &task.optimization {
+fn choose_strategy<T: OptTask>(task: &T, registry: &Registry) -> anyhow::Result<Choice> {
+    let (name, arg) = match task.optimization() {
         None | Some(Value::Null) => ("never", Value::Null),
         Some(Value::Object(map)) if map.is_empty() => ("never", Value::Null),
         Some(Value::Object(map)) => {
@@ -228,21 +313,21 @@ fn choose_strategy(task: &Task, registry: &Registry) -> anyhow::Result<Choice> {
         Some(other) => {
             return Err(bad_input(format!(
                 "task {}: optimization: expected null or {{strategy: argument}}, got {other}",
-                task.label
+                task.label()
             )))
         }
     };
     let strategy = registry.get(name).cloned().ok_or_else(|| {
         bad_input(format!(
             "task {}: optimization: unknown strategy {name:?} (known: {})",
-            task.label,
+            task.label(),
             registry.names().join(", ")
         ))
     })?;
     strategy
         .check_argument(&arg)
-        .map_err(|e| bad_input(format!("task {}: optimization.{name}: {e}", task.label)))?;
-    let opt_by = if task.optimization.as_ref().is_some_and(strategy::is_truthy) {
+        .map_err(|e| bad_input(format!("task {}: optimization.{name}: {e}", task.label())))?;
+    let opt_by = if task.optimization().is_some_and(strategy::is_truthy) {
         format!("{name} ({})", strategy.description())
     } else {
         "never".to_string()
@@ -253,7 +338,7 @@ fn choose_strategy(task: &Task, registry: &Registry) -> anyhow::Result<Choice> {
 type IndexAnswers = (BTreeMap<String, String>, BTreeMap<String, Value>);
 
 /// The batched look-ups: index paths to taskIds, then those taskIds' statuses.
-fn look_up_index(target: &Target, index: &mut dyn IndexSource) -> anyhow::Result<IndexAnswers> {
+fn look_up_index<T: OptTask>(target: &Target<T>, index: &mut dyn IndexSource) -> anyhow::Result<IndexAnswers> {
     let paths = target.index_paths();
     if paths.is_empty() {
         return Ok(Default::default());

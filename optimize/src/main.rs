@@ -74,7 +74,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The input comes first: in a pipeline, tg-resolve writes --target-tasks before its stdout.
     let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
-    let graph = tg_core::graph::read_graph(input, &source)?;
+    // Tasks stay JSON text but for what optimizing reads (tg_optimize::lean).
+    let graph = tg_optimize::lean::read_graph(input, &source)?;
     let target_tasks = args.target_tasks.as_deref().map(tg_optimize::read_target_tasks).transpose()?;
     let options = Options {
         parameters,
@@ -98,22 +99,17 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => TaskIdGenerator::random(),
     };
     let mut index = choose_index(args.index.as_ref(), &graph, log)?;
-    let (tasks, outcome) = tg_optimize::optimize(&graph, &options, index.as_mut(), &mut ids)?;
+    let (optimized, outcome) = tg_optimize::lean::optimize(&graph, &options, index.as_mut(), &mut ids)?;
     // Written before stdout, so that a stage downstream finds it complete at its end of input.
     if let Some(path) = &args.label_to_taskid {
         let text = tg_optimize::label_to_task_id_json(&outcome.label_to_task_id)?;
         std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
     }
-    let mut writer = tg_core::jsonl::JsonLinesWriter::new(std::io::stdout().lock());
-    for task in &tasks {
-        writer.write(task)?;
-    }
-    writer.finish()?;
-    Ok(())
+    optimized.write(std::io::stdout().lock())
 }
 
 /// The index file, Taskcluster from the environment, or an empty index that says why.
-fn choose_index(path: Option<&PathBuf>, graph: &tg_core::graph::TaskGraph, log: Log) -> anyhow::Result<Box<dyn IndexSource>> {
+fn choose_index<T: tg_optimize::OptTask>(path: Option<&PathBuf>, graph: &tg_core::graph::TaskGraph<T>, log: Log) -> anyhow::Result<Box<dyn IndexSource>> {
     if let Some(path) = path {
         if !path.exists() && path.as_os_str() == "empty" {
             return Ok(Box::new(EmptyIndex::silent(log)));
@@ -123,13 +119,12 @@ fn choose_index(path: Option<&PathBuf>, graph: &tg_core::graph::TaskGraph, log: 
                 .tasks
                 .iter()
                 .filter(|t| {
-                    t.optimization
-                        .as_ref()
+                    t.optimization()
                         .and_then(|o| o.get("index-search"))
                         .and_then(|v| v.as_array())
                         .is_some_and(|paths| paths.iter().any(|p| p.as_str() == Some(index_path)))
                 })
-                .map(|t| t.label.clone())
+                .map(|t| t.label().to_string())
                 .collect()
         };
         return Ok(Box::new(tg_optimize::read_index_file(path, searched_by)?));

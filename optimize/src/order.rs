@@ -5,7 +5,7 @@
 //! here ties are broken by input position, so the order is deterministic.
 
 use std::collections::VecDeque;
-use tg_core::graph::TaskGraph;
+use tg_core::graph::{GraphNode, TaskGraph};
 
 /// Each task's distinct dependencies and dependents, by position, sorted.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct Links {
 
 impl Links {
     /// The links of a checked graph (every dependency present).
-    pub fn of(graph: &TaskGraph) -> Links {
+    pub fn of<T: GraphNode>(graph: &TaskGraph<T>) -> Links {
         let mut dependencies = graph.dependency_positions();
         for list in &mut dependencies {
             list.sort_unstable();

@@ -7,6 +7,7 @@ use crate::references::{ArtifactUrls, ReferenceContext};
 use crate::strategy::{Evaluation, Replacement, Strategy};
 use crate::taskids::TaskIdGenerator;
 use crate::time::resolve_timestamps;
+use crate::OptTask;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use tg_core::bad_input;
@@ -22,8 +23,8 @@ pub struct Choice {
 }
 
 /// The target graph with what the phases need to know about it.
-pub struct Target<'a> {
-    pub graph: &'a TaskGraph,
+pub struct Target<'a, T = Task> {
+    pub graph: &'a TaskGraph<T>,
     pub links: Links,
     /// Per task: its strategy (`None` only for do-not-optimize tasks, which never consult it).
     pub choices: Vec<Option<Choice>>,
@@ -31,13 +32,13 @@ pub struct Target<'a> {
     pub do_not_optimize: Vec<bool>,
 }
 
-impl Target<'_> {
-    fn task(&self, i: usize) -> &Task {
+impl<T: OptTask> Target<'_, T> {
+    fn task(&self, i: usize) -> &T {
         &self.graph.tasks[i]
     }
 
     fn label(&self, i: usize) -> &str {
-        &self.graph.tasks[i].label
+        self.graph.tasks[i].label()
     }
 
     fn choice(&self, i: usize) -> anyhow::Result<&Choice> {
@@ -80,7 +81,7 @@ pub fn summary(verb: &str, counts: &Counts) -> String {
 pub type Reasons = Vec<(usize, &'static str, String)>;
 
 /// The removal phase (`remove_tasks`): which tasks are removed.
-pub fn remove_tasks(target: &Target, ev: &mut Evaluation) -> anyhow::Result<(Vec<bool>, Counts, Reasons)> {
+pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyhow::Result<(Vec<bool>, Counts, Reasons)> {
     let n = target.graph.len();
     let dependents = &target.links.dependents;
     let mut removed = vec![false; n];
@@ -94,7 +95,7 @@ pub fn remove_tasks(target: &Target, ev: &mut Evaluation) -> anyhow::Result<(Vec
             .copied()
             .filter(|&l| prune_candidates[l])
             .filter(|&l| {
-                let ifs = &target.task(l).if_dependencies;
+                let ifs = target.task(l).if_dependencies();
                 ifs.is_empty() || ifs.iter().any(|d| d == target.label(label))
             })
             .collect();
@@ -103,7 +104,7 @@ pub fn remove_tasks(target: &Target, ev: &mut Evaluation) -> anyhow::Result<(Vec
             reasons.push((label, "kept", reason));
             let mut queue = prune_deps.clone();
             while let Some(l) = queue.pop() {
-                if !prune_candidates[l] || target.task(l).if_dependencies.is_empty() {
+                if !prune_candidates[l] || target.task(l).if_dependencies().is_empty() {
                     continue;
                 }
                 prune_candidates[l] = false;
@@ -141,7 +142,7 @@ pub fn remove_tasks(target: &Target, ev: &mut Evaluation) -> anyhow::Result<(Vec
             remove(choice.opt_by.clone(), &mut prune_candidates, &mut removed, &mut counts, &mut reasons);
             continue;
         }
-        if !target.task(label).if_dependencies.is_empty() {
+        if !target.task(label).if_dependencies().is_empty() {
             reasons.push((label, "kept", choice.opt_by.clone()));
             prune_candidates[label] = true;
         } else {
@@ -172,8 +173,8 @@ pub struct Replaced {
 
 /// The replacement phase (`replace_tasks`). `label_to_task_id` receives the replacements;
 /// `removed` grows when a strategy answers "remove".
-pub fn replace_tasks(
-    target: &Target,
+pub fn replace_tasks<T: OptTask>(
+    target: &Target<T>,
     ev: &mut Evaluation,
     existing_tasks: &BTreeMap<String, String>,
     removed: &mut [bool],
@@ -222,17 +223,16 @@ pub fn replace_tasks(
 }
 
 /// A task's resolved `task.deadline`, computed once.
-fn deadline_of(target: &Target, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
+fn deadline_of<T: OptTask>(target: &Target<T>, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
     if let Some(d) = cache.get(&i) {
         return Ok(d.clone());
     }
     let label = target.label(i);
     let raw = target
         .task(i)
-        .task
-        .get("deadline")
+        .deadline()?
         .ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
-    let resolved = resolve_timestamps(now, raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
+    let resolved = resolve_timestamps(now, &raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
     let Value::String(text) = resolved else {
         return Err(bad_input(format!("task {label}: task.deadline: expected a timestamp, got {resolved}")));
     };
@@ -248,6 +248,27 @@ pub struct SubgraphInputs<'a> {
     pub urls: &'a ArtifactUrls,
 }
 
+/// `get_subgraph`, first half: taskIds for every task not removed (new ones assigned in label
+/// order), and the kept tasks' positions in postorder. [`finish_task`] (or the lean writer)
+/// then makes each kept task.
+pub fn subgraph_order<T: OptTask>(
+    target: &Target<T>,
+    inputs: &SubgraphInputs,
+    label_to_task_id: &mut BTreeMap<String, String>,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<Vec<usize>> {
+    check_no_removed_dependencies(target, inputs.removed)?;
+    let n = target.graph.len();
+    let mut unassigned: Vec<&str> =
+        (0..n).filter(|&i| !inputs.removed[i]).map(|i| target.label(i)).filter(|l| !label_to_task_id.contains_key(*l)).collect();
+    unassigned.sort_unstable();
+    for label in unassigned {
+        label_to_task_id.insert(label.to_string(), ids.next_id()?);
+    }
+    let kept: Vec<bool> = (0..n).map(|i| !(inputs.removed[i] || inputs.replaced[i])).collect();
+    Ok(target.links.postorder(&kept))
+}
+
 /// `get_subgraph`: the kept tasks, with taskIds, named dependencies mapped to taskIds,
 /// references resolved and `task.dependencies` filled, in postorder.
 pub fn subgraph(
@@ -256,35 +277,24 @@ pub fn subgraph(
     label_to_task_id: &mut BTreeMap<String, String>,
     ids: &mut TaskIdGenerator,
 ) -> anyhow::Result<Vec<Task>> {
-    check_no_removed_dependencies(target, inputs.removed)?;
-    let n = target.graph.len();
-    let omit: Vec<bool> = (0..n).map(|i| inputs.removed[i] || inputs.replaced[i]).collect();
-
-    let mut unassigned: Vec<&str> =
-        (0..n).filter(|&i| !inputs.removed[i]).map(|i| target.label(i)).filter(|l| !label_to_task_id.contains_key(*l)).collect();
-    unassigned.sort_unstable();
-    for label in unassigned {
-        label_to_task_id.insert(label.to_string(), ids.next_id()?);
-    }
-
-    let kept: Vec<bool> = omit.iter().map(|o| !o).collect();
-    let mut out = Vec::new();
-    for i in target.links.postorder(&kept) {
-        out.push(finish_task(target, i, &omit, inputs, label_to_task_id)?);
+    let order = subgraph_order(target, inputs, label_to_task_id, ids)?;
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        out.push(finish_task(target.task(i), &task_links(target, i, inputs, label_to_task_id)?, inputs)?);
     }
     Ok(out)
 }
 
 /// "Optimization error: A depends on B as N but it has been removed" for every such edge.
-fn check_no_removed_dependencies(target: &Target, removed: &[bool]) -> anyhow::Result<()> {
+fn check_no_removed_dependencies<T: OptTask>(target: &Target<T>, removed: &[bool]) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     for (i, task) in target.graph.tasks.iter().enumerate() {
         if removed[i] {
             continue;
         }
-        for (name, dep) in &task.dependencies {
+        for (name, dep) in task.dependencies() {
             if target.graph.position(dep).is_some_and(|d| removed[d]) {
-                problems.push(format!("{} depends on {dep} as {name} but it has been removed", task.label));
+                problems.push(format!("{} depends on {dep} as {name} but it has been removed", task.label()));
             }
         }
     }
@@ -295,28 +305,52 @@ fn check_no_removed_dependencies(target: &Target, removed: &[bool]) -> anyhow::R
     }
 }
 
-/// One kept task, as `get_subgraph` leaves it.
-fn finish_task(
-    target: &Target,
+/// A kept task's new links: its taskId and its dependencies by name (soft dependencies still
+/// present included, by label) mapped to taskIds, in `get_subgraph`'s order.
+pub struct TaskLinks {
+    pub task_id: String,
+    pub named: Vec<(String, String)>,
+}
+
+impl TaskLinks {
+    /// The task's `dependencies` mapping after the subgraph: names now map to taskIds.
+    pub fn dependencies(&self, before: &indexmap::IndexMap<String, String>) -> indexmap::IndexMap<String, String> {
+        let mut deps = before.clone();
+        for (name, id) in &self.named {
+            deps.insert(name.clone(), id.clone());
+        }
+        deps
+    }
+
+    /// The taskIds for the definition's `dependencies` list, sorted.
+    pub fn sorted_ids(&self) -> Vec<&String> {
+        let mut ids: Vec<&String> = self.named.iter().map(|(_, id)| id).collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// The links of kept task `i`.
+pub fn task_links<T: OptTask>(
+    target: &Target<T>,
     i: usize,
-    omit: &[bool],
     inputs: &SubgraphInputs,
     label_to_task_id: &BTreeMap<String, String>,
-) -> anyhow::Result<Task> {
-    let mut task = target.task(i).clone();
+) -> anyhow::Result<TaskLinks> {
+    let task = target.task(i);
     let id_of = |label: &str| {
         label_to_task_id
             .get(label)
             .cloned()
-            .ok_or_else(|| bad_input(format!("task {}: dependency {label} has no taskId", task.label)))
+            .ok_or_else(|| bad_input(format!("task {}: dependency {label} has no taskId", task.label())))
     };
-    let task_id = id_of(&task.label)?;
+    let task_id = id_of(task.label())?;
     let mut named: Vec<(String, String)> = Vec::new();
-    for (name, dep) in &task.dependencies {
+    for (name, dep) in task.dependencies() {
         named.push((name.clone(), id_of(dep)?));
     }
-    for soft in &task.soft_dependencies {
-        let present = target.graph.position(soft).is_some_and(|p| !omit[p]);
+    for soft in task.soft_dependencies() {
+        let present = target.graph.position(soft).is_some_and(|p| !(inputs.removed[p] || inputs.replaced[p]));
         if present {
             if let Some(id) = label_to_task_id.get(soft) {
                 named.retain(|(n, _)| n != soft);
@@ -324,10 +358,16 @@ fn finish_task(
             }
         }
     }
-    let by_name: BTreeMap<String, String> = named.iter().cloned().collect();
+    Ok(TaskLinks { task_id, named })
+}
+
+/// One kept task, as `get_subgraph` leaves it.
+pub fn finish_task(task: &Task, links: &TaskLinks, inputs: &SubgraphInputs) -> anyhow::Result<Task> {
+    let mut task = task.clone();
+    let by_name: BTreeMap<String, String> = links.named.iter().cloned().collect();
     let ctx = ReferenceContext {
         label: &task.label,
-        task_id: &task_id,
+        task_id: &links.task_id,
         decision_task_id: inputs.decision_task_id,
         dependencies: &by_name,
         urls: inputs.urls,
@@ -340,13 +380,9 @@ fn finish_task(
     let Value::Array(deps) = deps else {
         return Err(bad_input(format!("task {}: task.dependencies: expected a list", task.label)));
     };
-    let mut ids: Vec<&String> = named.iter().map(|(_, id)| id).collect();
-    ids.sort();
-    deps.extend(ids.into_iter().map(|id| Value::String(id.clone())));
-    for (name, id) in named {
-        task.dependencies.insert(name, id);
-    }
+    deps.extend(links.sorted_ids().into_iter().map(|id| Value::String(id.clone())));
+    task.dependencies = links.dependencies(&task.dependencies);
     task.task = definition;
-    task.task_id = Some(task_id);
+    task.task_id = Some(links.task_id.clone());
     Ok(task)
 }

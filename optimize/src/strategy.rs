@@ -33,7 +33,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use tg_core::cli::Log;
 use tg_core::params::Parameters;
-use tg_core::task::Task;
+use tg_core::graph::GraphNode;
 use tg_core::{bad_input, Map};
 
 /// One strategy, possibly composite.
@@ -100,7 +100,7 @@ impl Strategy {
     }
 
     /// `should_remove_task(task, params, arg)`.
-    pub fn should_remove(&self, task: &Task, arg: &Value, ev: &mut Evaluation) -> anyhow::Result<bool> {
+    pub fn should_remove(&self, task: &dyn GraphNode, arg: &Value, ev: &mut Evaluation) -> anyhow::Result<bool> {
         Ok(match self {
             Strategy::Never | Strategy::IndexSearch => false,
             Strategy::Always => true,
@@ -130,7 +130,7 @@ impl Strategy {
     /// uses the batched answers (`batched`); nested ones look up each path.
     pub fn should_replace(
         &self,
-        task: &Task,
+        task: &dyn GraphNode,
         deadline: Option<&str>,
         arg: &Value,
         batched: bool,
@@ -174,13 +174,13 @@ fn string_list(arg: &Value) -> Result<Vec<&str>, String> {
 }
 
 /// `SkipUnlessChanged.should_remove_task`.
-fn skip_unless_changed(task: &Task, arg: &Value, ev: &mut Evaluation) -> anyhow::Result<bool> {
+fn skip_unless_changed(task: &dyn GraphNode, arg: &Value, ev: &mut Evaluation) -> anyhow::Result<bool> {
     let base_rev = ev.params.get("base_rev");
     let has_base = base_rev.is_some_and(is_truthy);
     if has_base && ev.params.get("head_rev") == base_rev {
         return Ok(false);
     }
-    let patterns = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label)))?;
+    let patterns = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label())))?;
     let files: Vec<&str> = match ev.params.get("files_changed") {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
@@ -190,28 +190,28 @@ fn skip_unless_changed(task: &Task, arg: &Value, ev: &mut Evaluation) -> anyhow:
             let matched = ev
                 .matcher
                 .matches(path, pattern)
-                .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label)))?;
+                .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label())))?;
             if matched {
                 return Ok(false);
             }
         }
     }
-    ev.log.debug(format!("no files found matching a pattern in `skip-unless-changed` for \"{}\"", task.label));
+    ev.log.debug(format!("no files found matching a pattern in `skip-unless-changed` for \"{}\"", task.label()));
     Ok(true)
 }
 
 /// `IndexSearch.should_replace_task`.
 fn index_search(
-    task: &Task,
+    task: &dyn GraphNode,
     deadline: Option<&str>,
     arg: &Value,
     batched: bool,
     ev: &mut Evaluation,
 ) -> anyhow::Result<Replacement> {
-    let paths = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", task.label)))?;
+    let paths = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", task.label())))?;
     let deadline = match deadline.filter(|d| !d.is_empty()) {
         Some(d) => Some(parse_json_time(d).ok_or_else(|| {
-            bad_input(format!("task {}: the deadline {d:?} of its dependents is not a timestamp", task.label))
+            bad_input(format!("task {}: the deadline {d:?} of its dependents is not a timestamp", task.label()))
         })?),
         None => None,
     };
@@ -235,7 +235,7 @@ fn index_search(
         if matches!(state, Some("exception" | "failed")) {
             ev.log.debug(format!(
                 "not replacing {} with {task_id} because it is in failed or exception state",
-                task.label
+                task.label()
             ));
             continue;
         }
@@ -247,7 +247,7 @@ fn index_search(
             if expires < deadline {
                 ev.log.debug(format!(
                     "not replacing {} with {task_id} because it expires before the deadline",
-                    task.label
+                    task.label()
                 ));
                 continue;
             }

@@ -7,16 +7,17 @@
 //! nothing in and becomes an edge later only if its task is still present (tg-optimize), and an
 //! if-dependency is always also a plain dependency, so it is already in the closure.
 
-use crate::pyish::truthy;
+use crate::ResolveTask;
 use serde_json::Value;
 use tg_core::error::bad_input;
-use tg_core::graph::TaskGraph;
+use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::params::Parameters;
+#[cfg(test)]
 use tg_core::task::Task;
 
 /// Positions of the tasks with a true `always_target` attribute that `enable_always_target`
 /// admits: `true` every kind, a list only the listed kinds, `false` or `[]` none.
-pub fn always_target_tasks(tasks: &[Task], parameters: &Parameters) -> anyhow::Result<Vec<usize>> {
+pub fn always_target_tasks<T: ResolveTask>(tasks: &[T], parameters: &Parameters) -> anyhow::Result<Vec<usize>> {
     let kinds: Option<Vec<&str>> = match parameters.get("enable_always_target") {
         None | Some(Value::Bool(false)) | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Bool(true)) => None,
@@ -29,14 +30,14 @@ pub fn always_target_tasks(tasks: &[Task], parameters: &Parameters) -> anyhow::R
     Ok(tasks
         .iter()
         .enumerate()
-        .filter(|(_, t)| truthy(t.attributes.get("always_target")))
-        .filter(|(_, t)| kinds.as_ref().is_none_or(|k| k.contains(&t.kind.as_str())))
+        .filter(|(_, t)| t.always_target())
+        .filter(|(_, t)| kinds.as_ref().is_none_or(|k| k.contains(&t.kind())))
         .map(|(i, _)| i)
         .collect())
 }
 
 /// Membership of the transitive closure of `requested` over dependencies, by position.
-pub fn transitive_closure(graph: &TaskGraph, requested: &[usize]) -> Vec<bool> {
+pub fn transitive_closure<T: GraphNode>(graph: &TaskGraph<T>, requested: &[usize]) -> Vec<bool> {
     let deps = graph.dependency_positions();
     let mut member = vec![false; graph.len()];
     let mut queue: Vec<usize> = Vec::with_capacity(requested.len());

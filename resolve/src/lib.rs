@@ -19,6 +19,7 @@
 pub mod closure;
 pub mod diff;
 pub mod dot;
+pub mod lean_target;
 pub mod output;
 pub mod params;
 pub mod pyish;
@@ -28,12 +29,15 @@ pub mod try_syntax;
 pub mod verify;
 
 use output::{Format, Selection};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 use tg_core::cli::{CommonArgs, Log, StageContext};
 use tg_core::graph::TaskGraph;
-use tg_core::jsonl::{open_input, JsonLinesReader};
+use tg_core::jsonl::open_input;
+use tg_core::lean::{read_lean, LeanTask};
 use tg_core::task::Task;
+use verify::{Verifiable, VerifyFacts};
 
 /// The binary's name, the prefix of its stderr lines.
 pub const PROGRAM: &str = "tg-resolve";
@@ -148,7 +152,9 @@ impl Options {
 pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
     let ctx = params::load_context(&opts.common, opts.allow_unknown_parameters, &opts.overrides())?;
     let (input, source) = open_input(opts.input.as_deref())?;
-    let tasks: Vec<Task> = JsonLinesReader::new(input, source).read_all()?;
+    // Tasks stay JSON text but for what resolving reads (tg_core::lean): a fraction of the
+    // memory, and the text is copied to the output unparsed.
+    let tasks: Vec<LeanTask<VerifyFacts>> = read_lean(input, &source, VerifyFacts::of_lean)?;
     let log = opts.common.log(PROGRAM);
     let stage = if opts.target_tasks_out.is_some() && opts.stage() == Stage::Full { Stage::TargetGraph } else { opts.stage() };
     let resolved = resolve(tasks, &ctx, stage, !opts.no_verify, log)?;
@@ -165,10 +171,48 @@ fn write_target_tasks(path: &std::path::Path, labels: &[String]) -> anyhow::Resu
         .map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))
 }
 
+/// A task as tg-resolve handles it: [`Task`], or the lean form `run` reads.
+pub trait ResolveTask: Verifiable + serde::Serialize + Sized {
+    /// The target task set of `tasks` (positions, ascending), as [`target::target_task_set`].
+    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>>;
+    /// A true `always_target` attribute.
+    fn always_target(&self) -> bool;
+    /// The whole task.
+    fn as_task(&self) -> anyhow::Result<Cow<'_, Task>>;
+}
+
+impl ResolveTask for Task {
+    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
+        target::target_task_set(tasks, ctx)
+    }
+
+    fn always_target(&self) -> bool {
+        pyish::truthy(self.attributes.get("always_target"))
+    }
+
+    fn as_task(&self) -> anyhow::Result<Cow<'_, Task>> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl ResolveTask for LeanTask<VerifyFacts> {
+    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
+        lean_target::target_task_set(tasks, ctx)
+    }
+
+    fn always_target(&self) -> bool {
+        self.view.always_target
+    }
+
+    fn as_task(&self) -> anyhow::Result<Cow<'_, Task>> {
+        self.to_task().map(Cow::Owned)
+    }
+}
+
 /// Every graph tg-resolve computes, by position in `graph`.
-pub struct Resolved {
+pub struct Resolved<T = Task> {
     /// The full task graph (target-method annotations applied, when a target set was made).
-    pub graph: TaskGraph,
+    pub graph: TaskGraph<T>,
     /// Positions in dependency order.
     pub order: Vec<usize>,
     /// Target task positions (empty when only the full graph was asked for).
@@ -179,9 +223,9 @@ pub struct Resolved {
     pub in_target_graph: Vec<bool>,
 }
 
-impl Resolved {
+impl<T: ResolveTask> Resolved<T> {
     /// The tasks of one stage, in output order.
-    pub fn selection(&self, stage: Stage) -> Selection<'_> {
+    pub fn selection(&self, stage: Stage) -> Selection<'_, T> {
         let mut is_target = vec![false; self.graph.len()];
         for &i in &self.targets {
             is_target[i] = true;
@@ -207,7 +251,7 @@ impl Resolved {
 
     /// Labels of a stage, sorted.
     pub fn labels(&self, stage: Stage) -> Vec<String> {
-        let mut labels: Vec<String> = self.selection(stage).tasks.iter().map(|t| t.label.clone()).collect();
+        let mut labels: Vec<String> = self.selection(stage).tasks.iter().map(|t| t.label().to_string()).collect();
         labels.sort();
         labels
     }
@@ -215,7 +259,7 @@ impl Resolved {
 
 /// Resolve `tasks` up to `stage`: full graph (checked, verified when `verify`), target task set,
 /// target task graph.
-pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool, log: Log) -> anyhow::Result<Resolved> {
+pub fn resolve<T: ResolveTask>(tasks: Vec<T>, ctx: &StageContext, stage: Stage, verify: bool, log: Log) -> anyhow::Result<Resolved<T>> {
     target::filters(&ctx.parameters)?;
     if stage != Stage::Full {
         target::target_method(&ctx.parameters)?;
@@ -223,7 +267,7 @@ pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool,
     let tasks = restrict_to_target_kinds(tasks, ctx, log)?;
     let mut graph = TaskGraph::checked(tasks)?;
     let order = graph.topological_order()?;
-    let edges: usize = graph.tasks.iter().map(|t| t.dependencies.len()).sum();
+    let edges: usize = graph.tasks.iter().map(|t| t.dependencies().len()).sum();
     log.info(format!("full task graph: {} tasks, {edges} dependencies", graph.len()));
     if verify {
         let vctx = verify::VerifyContext {
@@ -238,7 +282,7 @@ pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool,
         return Ok(Resolved { graph, order, targets: Vec::new(), always: Vec::new(), in_target_graph: vec![true; n] });
     }
     let tctx = target::TargetContext { parameters: &ctx.parameters, graph_config: &ctx.graph_config, log };
-    let targets = target::target_task_set(&mut graph.tasks, &tctx)?;
+    let targets = T::target_task_set(&mut graph.tasks, &tctx)?;
     let always = closure::always_target_tasks(&graph.tasks, &ctx.parameters)?;
     let added = always.iter().filter(|i| targets.binary_search(i).is_err()).count();
     log.info(format!("adding {added} tasks with `always_target` attribute"));
@@ -251,7 +295,7 @@ pub fn resolve(tasks: Vec<Task>, ctx: &StageContext, stage: Stage, verify: bool,
 
 /// With `target-kinds`, drop tasks of kinds outside those kinds, their kind-dependencies and
 /// docker-image (read from `ROOT/kinds/*/kind.yml`), saying how many were dropped.
-fn restrict_to_target_kinds(tasks: Vec<Task>, ctx: &StageContext, log: Log) -> anyhow::Result<Vec<Task>> {
+fn restrict_to_target_kinds<T: ResolveTask>(tasks: Vec<T>, ctx: &StageContext, log: Log) -> anyhow::Result<Vec<T>> {
     let targets = params::target_kinds(&ctx.parameters);
     if targets.is_empty() {
         return Ok(tasks);
@@ -259,7 +303,7 @@ fn restrict_to_target_kinds(tasks: Vec<Task>, ctx: &StageContext, log: Log) -> a
     let kinds = tg_core::kinds::load_kinds(&ctx.graph_config, &targets)?;
     let names: Vec<&str> = kinds.iter().map(|k| k.name.as_str()).collect();
     let before = tasks.len();
-    let kept: Vec<Task> = tasks.into_iter().filter(|t| names.contains(&t.kind.as_str())).collect();
+    let kept: Vec<T> = tasks.into_iter().filter(|t| names.contains(&t.kind())).collect();
     log.info(format!(
         "target-kinds {}: kept kinds {}; dropped {} tasks of other kinds",
         targets.join(", "),

@@ -8,9 +8,11 @@
 //! | `labels` | one JSON string per line (`jq -r .` gives bare labels) | sorted, as taskgraph's label output |
 //! | `dot` | Graphviz digraph, one coloured cluster per kind | kinds sorted, tasks in topological order |
 
+use crate::ResolveTask;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
+use tg_core::graph::GraphNode;
 use tg_core::jsonl::JsonLinesWriter;
 use tg_core::task::Task;
 
@@ -28,9 +30,9 @@ pub enum Format {
 }
 
 /// A graph to write: tasks in output order, and which of them were asked for (targets).
-pub struct Selection<'a> {
+pub struct Selection<'a, T = Task> {
     /// Tasks in topological order (dependencies first).
-    pub tasks: Vec<&'a Task>,
+    pub tasks: Vec<&'a T>,
     /// For the target graph: whether each task (same index) is a target rather than pulled in.
     pub requested: Option<Vec<bool>>,
     /// Title for pictures.
@@ -38,16 +40,26 @@ pub struct Selection<'a> {
 }
 
 /// Write `selection` in `format` to `out`.
-pub fn write(selection: &Selection, format: Format, out: impl Write) -> anyhow::Result<()> {
+pub fn write<T: ResolveTask>(selection: &Selection<T>, format: Format, out: impl Write) -> anyhow::Result<()> {
     match format {
         Format::Jsonl => write_jsonl(&selection.tasks, out),
-        Format::Json => write_json(&selection.tasks, out),
         Format::Labels => write_labels(&selection.tasks, out),
-        Format::Dot => crate::dot::write_dot(selection, out),
+        Format::Json | Format::Dot => {
+            let tasks = selection.tasks.iter().map(|t| t.as_task()).collect::<anyhow::Result<Vec<_>>>()?;
+            let parsed = Selection {
+                tasks: tasks.iter().map(|t| t.as_ref()).collect(),
+                requested: selection.requested.clone(),
+                title: selection.title.clone(),
+            };
+            match format {
+                Format::Json => write_json(&parsed.tasks, out),
+                _ => crate::dot::write_dot(&parsed, out),
+            }
+        }
     }
 }
 
-fn write_jsonl(tasks: &[&Task], out: impl Write) -> anyhow::Result<()> {
+fn write_jsonl<T: serde::Serialize>(tasks: &[&T], out: impl Write) -> anyhow::Result<()> {
     let mut writer = JsonLinesWriter::new(out);
     for task in tasks {
         writer.write(task)?;
@@ -55,8 +67,8 @@ fn write_jsonl(tasks: &[&Task], out: impl Write) -> anyhow::Result<()> {
     writer.finish()
 }
 
-fn write_labels(tasks: &[&Task], out: impl Write) -> anyhow::Result<()> {
-    let mut labels: Vec<&str> = tasks.iter().map(|t| t.label.as_str()).collect();
+fn write_labels<T: GraphNode>(tasks: &[&T], out: impl Write) -> anyhow::Result<()> {
+    let mut labels: Vec<&str> = tasks.iter().map(|t| t.label()).collect();
     labels.sort_unstable();
     let mut writer = JsonLinesWriter::new(out);
     for label in labels {

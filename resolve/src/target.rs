@@ -12,12 +12,17 @@
 //! | `nothing` | nothing (only `always_target` tasks and their dependencies remain) |
 //! | `try_syntax` (alias `try_option_syntax`) | what the `message` parameter's `try:` line asks for, see [`crate::try_syntax`] |
 //!
-//! Methods and filters that projects register in Python (`taskgraph.register`) cannot run here:
-//! naming one is an error that lists the built-in names.
+//! Methods and filters that projects register in Python (`@register_target_task`,
+//! `@filter_task`, from the `taskgraph.register` hook) run in the project's Python worker
+//! ([`tg_bridge`]), started when a name is not built in. Built-in names always run natively, even
+//! if the hook replaced them (a data-only checkout, without the project's Python, must still
+//! resolve). The worker gets the current target set as a `TaskGraph` and these parameters.
+//! Without a register hook, an unknown name is an error that lists the built-in names.
 
 use crate::pyish::{compile_match, string_list, truthy};
 use crate::try_syntax::{self, TryOptionSyntax};
 use serde_json::Value;
+use tg_bridge::{TargetFunction, Worker, WorkerOptions};
 use tg_core::cli::Log;
 use tg_core::config::GraphConfig;
 use tg_core::error::bad_input;
@@ -37,8 +42,9 @@ pub struct TargetContext<'a> {
     pub log: Log,
 }
 
-/// The filters to apply: the `filters` parameter, or `[target_tasks_method]` when empty. Every
-/// name must be built in.
+/// The filters to apply: the `filters` parameter, or `[target_tasks_method]` when empty. Names
+/// that are not built in are checked when the set is made ([`target_task_set`]): project code
+/// may register them.
 pub fn filters(parameters: &Parameters) -> anyhow::Result<Vec<String>> {
     let mut names: Vec<String> = match parameters.get("filters") {
         None | Some(Value::Null) => Vec::new(),
@@ -51,47 +57,93 @@ pub fn filters(parameters: &Parameters) -> anyhow::Result<Vec<String>> {
     if names.is_empty() {
         names.push("target_tasks_method".into());
     }
-    if let Some(bad) = names.iter().find(|n| !FILTERS.contains(&n.as_str())) {
-        return Err(bad_input(format!(
-            "unknown filter \"{bad}\" in parameter filters (built-in filters: {}); filters registered by project code are not available",
-            FILTERS.join(", ")
-        )));
-    }
     Ok(names)
 }
 
-/// The `target_tasks_method` parameter, which must name a built-in method.
+/// The `target_tasks_method` parameter (checked like filters, in [`target_task_set`]).
 pub fn target_method(parameters: &Parameters) -> anyhow::Result<String> {
-    let method = match parameters.get("target_tasks_method") {
-        None => "all_tasks".to_string(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => return Err(bad_input(format!("parameter target_tasks_method: expected a string, got {other}"))),
-    };
-    if !TARGET_TASK_METHODS.contains(&method.as_str()) {
-        return Err(bad_input(format!(
-            "unknown target_tasks_method \"{method}\" (built-in methods: {}); methods registered by project code are not available",
-            TARGET_TASK_METHODS.join(", ")
-        )));
+    match parameters.get("target_tasks_method") {
+        None => Ok("all_tasks".to_string()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(bad_input(format!("parameter target_tasks_method: expected a string, got {other}"))),
     }
-    Ok(method)
 }
 
 /// Apply every filter to `tasks`, returning the positions of the target tasks (ascending).
 /// The try method may annotate tasks (attributes, notification routes), hence `&mut`.
 pub fn target_task_set(tasks: &mut [Task], ctx: &TargetContext) -> anyhow::Result<Vec<usize>> {
+    let mut project = ProjectCode { ctx, worker: None };
     let mut current: Vec<usize> = (0..tasks.len()).collect();
     for filter in filters(ctx.parameters)? {
         let before = current.len();
-        // `filters` only returns built-in names, and target_tasks_method is the only one.
-        let method = target_method(ctx.parameters)?;
-        current = apply_method(&method, tasks, &current, ctx)?;
+        let what = if FILTERS.contains(&filter.as_str()) {
+            let method = target_method(ctx.parameters)?;
+            if TARGET_TASK_METHODS.contains(&method.as_str()) {
+                current = apply_method(&method, tasks, &current, ctx)?;
+            } else {
+                current = project.select(TargetFunction::Method, &method, tasks, &current)?;
+            }
+            method
+        } else {
+            current = project.select(TargetFunction::Filter, &filter, tasks, &current)?;
+            "project code".to_string()
+        };
         ctx.log.info(format!(
-            "filter {filter} ({method}) pruned {} tasks ({} remain)",
+            "filter {filter} ({what}) pruned {} tasks ({} remain)",
             before - current.len(),
             current.len()
         ));
     }
     Ok(current)
+}
+
+/// Target functions registered by project code, through the Python worker (started on first
+/// need).
+struct ProjectCode<'a, 'c> {
+    ctx: &'a TargetContext<'c>,
+    worker: Option<Worker>,
+}
+
+impl ProjectCode<'_, '_> {
+    /// Run the project's `name` on the tasks at `positions`; the positions it selects, ascending.
+    fn select(&mut self, function: TargetFunction, name: &str, tasks: &[Task], positions: &[usize]) -> anyhow::Result<Vec<usize>> {
+        if !tg_bridge::has_register_hook(self.ctx.graph_config) {
+            return Err(bad_input(match function {
+                TargetFunction::Filter => format!(
+                    "unknown filter \"{name}\" in parameter filters (built-in filters: {}); filters registered by project code are not available",
+                    FILTERS.join(", ")
+                ),
+                TargetFunction::Method => format!(
+                    "unknown target_tasks_method \"{name}\" (built-in methods: {}); methods registered by project code are not available",
+                    TARGET_TASK_METHODS.join(", ")
+                ),
+            }));
+        }
+        let set: Vec<&Task> = positions.iter().map(|&i| &tasks[i]).collect();
+        let labels = self.worker()?.target(function, name, &set)?;
+        let index: std::collections::HashMap<&str, usize> = tasks.iter().enumerate().map(|(i, t)| (t.label.as_str(), i)).collect();
+        let mut selected = labels
+            .iter()
+            .map(|l| index.get(l.as_str()).copied().ok_or_else(|| bad_input(format!("target function {name}: selected unknown task {l}"))))
+            .collect::<anyhow::Result<Vec<usize>>>()?;
+        selected.sort_unstable();
+        selected.dedup();
+        Ok(selected)
+    }
+
+    fn worker(&mut self) -> anyhow::Result<&mut Worker> {
+        if self.worker.is_none() {
+            let opts = WorkerOptions {
+                program: "tg-resolve",
+                root: self.ctx.graph_config.root_dir.clone(),
+                parameters: None,
+                overrides: Some(self.ctx.parameters.values.clone()),
+                log: self.ctx.log,
+            };
+            self.worker = Some(Worker::start(&opts)?);
+        }
+        self.worker.as_mut().ok_or_else(|| bad_input("python worker not started"))
+    }
 }
 
 /// Run one target task method over the tasks at `positions`.
@@ -286,9 +338,18 @@ mod tests {
 
     #[test]
     fn unknown_names_list_the_built_in_ones() {
-        let e = target_method(&params(json!({"target_tasks_method": "release"}))).unwrap_err().to_string();
+        let graph_config = tg_core::config::GraphConfig {
+            config: json!({"taskgraph": {}}).as_object().cloned().unwrap_or_default(),
+            root_dir: "taskcluster".into(),
+        };
+        let run = |extra: Value| {
+            let p = params(extra);
+            let ctx = TargetContext { parameters: &p, graph_config: &graph_config, log: Log::quiet("test") };
+            target_task_set(&mut [task("t", json!({}))], &ctx).unwrap_err().to_string()
+        };
+        let e = run(json!({"target_tasks_method": "release"}));
         assert!(e.starts_with("unknown target_tasks_method \"release\" (built-in methods: codereview, default, nothing, try_option_syntax, try_syntax)"), "{e}");
-        let e = filters(&params(json!({"filters": ["check_servo"]}))).unwrap_err().to_string();
+        let e = run(json!({"filters": ["check_servo"]}));
         assert!(e.starts_with("unknown filter \"check_servo\" in parameter filters (built-in filters: target_tasks_method)"), "{e}");
         assert_eq!(filters(&params(json!({"filters": []}))).unwrap(), ["target_tasks_method"]);
     }

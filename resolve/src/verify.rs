@@ -19,12 +19,14 @@
 //! Tasks are visited in topological order (dependencies first), as taskgraph's
 //! `for_each_task` does; the first failing check ends the run with an error naming the task.
 
-use crate::pyish::py_str;
+use crate::pyish::{py_str, truthy};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use tg_core::cli::Log;
 use tg_core::error::bad_input;
-use tg_core::graph::TaskGraph;
+use tg_core::graph::{GraphNode, TaskGraph};
+use tg_core::lean::{pick, Got, LeanTask, Want};
 use tg_core::task::Task;
 
 /// taskgraph's `MAX_DEPENDENCIES`: the queue allows 10000, minus the decision task.
@@ -45,8 +47,147 @@ pub struct VerifyContext<'a> {
     pub log: Log,
 }
 
+/// Everything tg-resolve reads of a task's definition and attributes (the verifications and
+/// `always_target`), taken once per task so the definition itself can stay unparsed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VerifyFacts {
+    /// `task.routes`, its strings (non-strings are skipped, as `str.startswith` would fail on
+    /// them only for taskgraph's own malformed input).
+    pub routes: Vec<String>,
+    /// `task.extra.treeherder`.
+    pub treeherder: Option<Value>,
+    /// `task.workerType`.
+    pub worker_type: Option<Value>,
+    /// `task.provisionerId`.
+    pub provisioner_id: Option<Value>,
+    /// `task.payload`, when there: its `cache`, and whether its command runs run-task.
+    pub payload: Option<PayloadFacts>,
+    /// `task.worker`.
+    pub worker: Option<Value>,
+    /// `attributes.toolchain-alias`.
+    pub toolchain_alias: Option<Value>,
+    /// `attributes.always_target`, truthy.
+    pub always_target: bool,
+}
+
+/// What the run-task cache check reads of `task.payload`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PayloadFacts {
+    pub cache: Option<Value>,
+    pub runs_run_task: bool,
+}
+
+/// The members of the definition the facts come from.
+const BODY: &[(&str, Want)] = &[
+    ("routes", Want::Whole),
+    ("extra", Want::Members(&[("treeherder", Want::Whole)])),
+    ("workerType", Want::Whole),
+    ("provisionerId", Want::Whole),
+    ("payload", Want::Members(&[("cache", Want::Whole), ("command", Want::Whole)])),
+    ("worker", Want::Whole),
+];
+
+/// The attributes the facts come from.
+const ATTRIBUTES: &[(&str, Want)] = &[("toolchain-alias", Want::Whole), ("always_target", Want::Whole)];
+
+impl VerifyFacts {
+    /// The facts of a task kept as text.
+    pub fn of_lean<V>(task: &LeanTask<V>) -> anyhow::Result<VerifyFacts> {
+        Ok(Self::from_got(&pick(task.task.get(), BODY)?, &pick(task.attributes.get(), ATTRIBUTES)?))
+    }
+
+    /// The facts of a parsed task (the same as [`VerifyFacts::of_lean`] of its text).
+    pub fn of_task(task: &Task) -> VerifyFacts {
+        let attributes = Value::Object(task.attributes.clone());
+        Self::from_got(&got_of(&task.task, BODY), &got_of(&attributes, ATTRIBUTES))
+    }
+
+    fn from_got(body: &Got, attributes: &Got) -> VerifyFacts {
+        let whole = |g: &Got| g.value().cloned();
+        let routes = match body.member(0).value() {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => Vec::new(),
+        };
+        let payload = match body.member(4) {
+            Got::Absent => None,
+            p => Some(PayloadFacts { cache: whole(p.member(0)), runs_run_task: runs_run_task(p.member(1).value()) }),
+        };
+        VerifyFacts {
+            routes,
+            treeherder: whole(body.member(1).member(0)),
+            worker_type: whole(body.member(2)),
+            provisioner_id: whole(body.member(3)),
+            payload,
+            worker: whole(body.member(5)),
+            toolchain_alias: whole(attributes.member(0)),
+            always_target: truthy(attributes.member(1).value()),
+        }
+    }
+}
+
+/// What [`pick`] takes from a JSON text, taken from a parsed value.
+fn got_of(value: &Value, wanted: &[(&str, Want)]) -> Got {
+    let Value::Object(map) = value else { return Got::Other };
+    Got::Object(
+        wanted
+            .iter()
+            .map(|(name, want)| match (map.get(*name), want) {
+                (None, _) => Got::Absent,
+                (Some(v), Want::Whole) => Got::Value(v.clone()),
+                (Some(v), Want::Members(inner)) => got_of(v, inner),
+            })
+            .collect(),
+    )
+}
+
+/// A task as the verifications see it.
+pub trait Verifiable: GraphNode {
+    fn kind(&self) -> &str;
+    /// Dependencies of every sort (plain, soft, if).
+    fn dependency_count(&self) -> usize;
+    fn facts(&self) -> Cow<'_, VerifyFacts>;
+}
+
+impl Verifiable for Task {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn dependency_count(&self) -> usize {
+        self.dependencies.len() + self.if_dependencies.len() + self.soft_dependencies.len()
+    }
+
+    fn facts(&self) -> Cow<'_, VerifyFacts> {
+        Cow::Owned(VerifyFacts::of_task(self))
+    }
+}
+
+impl Verifiable for LeanTask<VerifyFacts> {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn dependency_count(&self) -> usize {
+        self.dependencies.len() + self.if_dependencies.len() + self.soft_dependencies.len()
+    }
+
+    fn facts(&self) -> Cow<'_, VerifyFacts> {
+        Cow::Borrowed(&self.view)
+    }
+}
+
+/// A task as one check sees it.
+struct Node<'a> {
+    label: &'a str,
+    kind: &'a str,
+    /// (label, position) of each dependency.
+    deps: Vec<(&'a str, usize)>,
+    dependency_count: usize,
+    facts: Cow<'a, VerifyFacts>,
+}
+
 /// One check: visits every task (in order), then the whole graph once.
-type Check = fn(&TaskGraph, &[usize], &VerifyContext) -> Result<(), String>;
+type Check = fn(&[Node], &[usize], &VerifyContext) -> Result<(), String>;
 
 /// The checks, in taskgraph's registration order, with their names for error messages.
 const CHECKS: &[(&str, Check)] = &[
@@ -63,28 +204,29 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// Run every full-graph verification; `order` is the graph's topological order.
-pub fn verify_full_graph(graph: &TaskGraph, order: &[usize], ctx: &VerifyContext) -> anyhow::Result<()> {
+pub fn verify_full_graph<T: Verifiable>(graph: &TaskGraph<T>, order: &[usize], ctx: &VerifyContext) -> anyhow::Result<()> {
+    let nodes: Vec<Node> = graph
+        .tasks
+        .iter()
+        .map(|t| Node {
+            label: t.label(),
+            kind: t.kind(),
+            deps: t.dependencies().values().filter_map(|l| graph.position(l).map(|p| (l.as_str(), p))).collect(),
+            dependency_count: t.dependency_count(),
+            facts: t.facts(),
+        })
+        .collect();
     for (name, check) in CHECKS {
-        check(graph, order, ctx).map_err(|msg| bad_input(format!("full task graph verification {name} failed: {msg}")))?;
+        check(&nodes, order, ctx).map_err(|msg| bad_input(format!("full task graph verification {name} failed: {msg}")))?;
     }
     Ok(())
 }
 
-/// `task.task.routes` as strings (non-strings are skipped, as `str.startswith` would fail on them
-/// only for taskgraph's own malformed input).
-fn routes(task: &Task) -> impl Iterator<Item = &str> {
-    task.task.get("routes").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-}
-
-fn treeherder(task: &Task) -> Option<&Value> {
-    task.task.get("extra").and_then(|e| e.get("treeherder"))
-}
-
-fn verify_task_graph_symbol(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for &i in order {
-        let task = &graph.tasks[i];
-        let Some(th) = treeherder(task) else { continue };
+        let task = &nodes[i];
+        let Some(th) = &task.facts.treeherder else { continue };
         let mut collections: Vec<&String> =
             th.get("collection").and_then(Value::as_object).map(|c| c.keys().collect()).unwrap_or_default();
         collections.sort();
@@ -114,21 +256,21 @@ fn verify_task_graph_symbol(graph: &TaskGraph, order: &[usize], _: &VerifyContex
                 joined
             ));
         }
-        seen.insert(key, &task.label);
+        seen.insert(key, task.label);
     }
     Ok(())
 }
 
-fn verify_trust_domain_v2_routes(graph: &TaskGraph, order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
+fn verify_trust_domain_v2_routes(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
     let prefix = format!("index.{}.v2", ctx.trust_domain);
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for &i in order {
-        let task = &graph.tasks[i];
-        for route in routes(task).filter(|r| r.starts_with(&prefix)) {
-            if let Some(other) = seen.get(route) {
+        let task = &nodes[i];
+        for route in task.facts.routes.iter().filter(|r| r.starts_with(&prefix)) {
+            if let Some(other) = seen.get(route.as_str()) {
                 return Err(format!("conflict between {}:{} for route: {route}", task.label, other));
             }
-            seen.insert(route, &task.label);
+            seen.insert(route, task.label);
         }
     }
     Ok(())
@@ -147,10 +289,10 @@ const NOTIFY_FILTERS: &[&str] = &[
     "on-transition",
 ];
 
-fn verify_routes_notification_filters(graph: &TaskGraph, order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
+fn verify_routes_notification_filters(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
     for &i in order {
-        let task = &graph.tasks[i];
-        for route in routes(task).filter(|r| r.starts_with("notify.")) {
+        let task = &nodes[i];
+        for route in task.facts.routes.iter().filter(|r| r.starts_with("notify.")) {
             let filter = route.rsplit('.').next().unwrap_or_default();
             if !NOTIFY_FILTERS.contains(&filter) {
                 return Err(format!("{} has invalid notification filter ({filter})", task.label));
@@ -169,11 +311,11 @@ fn verify_routes_notification_filters(graph: &TaskGraph, order: &[usize], ctx: &
 /// Taskcluster index namespaces: dot-separated words of `[a-zA-Z0-9_!~*'()%-]`.
 const INDEX_NAMESPACE_PATTERN: &str = r"^([a-zA-Z0-9_!~*'()%-]+\.)*[a-zA-Z0-9_!~*'()%-]+$";
 
-fn verify_index_route(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_index_route(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let re = regex::Regex::new(INDEX_NAMESPACE_PATTERN).map_err(|e| e.to_string())?;
     for &i in order {
-        let task = &graph.tasks[i];
-        for route in routes(task) {
+        let task = &nodes[i];
+        for route in &task.facts.routes {
             if let Some(namespace) = route.strip_prefix("index.") {
                 if !re.is_match(namespace) {
                     return Err(format!(
@@ -188,18 +330,18 @@ fn verify_index_route(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> 
 }
 
 /// A task's treeherder tier; `None` (taskgraph's `sys.maxsize`, printed "unknown") when unset.
-fn tier(task: &Task) -> Option<i64> {
-    treeherder(task).and_then(|th| th.get("tier")).and_then(Value::as_i64)
+fn tier(task: &Node) -> Option<i64> {
+    task.facts.treeherder.as_ref().and_then(|th| th.get("tier")).and_then(Value::as_i64)
 }
 
-fn verify_dependency_tiers(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let printable = |t: Option<i64>| t.map_or("unknown".to_string(), |t| t.to_string());
     let rank = |t: Option<i64>| t.unwrap_or(i64::MAX);
     for &i in order {
-        let task = &graph.tasks[i];
-        for dep_label in task.dependency_labels() {
-            let Some(dep) = graph.get(dep_label) else { continue };
-            if dep.task.get("workerType").and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
+        let task = &nodes[i];
+        for &(dep_label, d) in &task.deps {
+            let dep = &nodes[d];
+            if dep.facts.worker_type.as_ref().and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
                 continue;
             }
             if rank(tier(task)) < rank(tier(dep)) {
@@ -216,11 +358,11 @@ fn verify_dependency_tiers(graph: &TaskGraph, order: &[usize], _: &VerifyContext
     Ok(())
 }
 
-fn verify_toolchain_alias(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_toolchain_alias(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for &i in order {
-        let task = &graph.tasks[i];
-        let keys: Vec<String> = match task.attributes.get("toolchain-alias") {
+        let task = &nodes[i];
+        let keys: Vec<String> = match &task.facts.toolchain_alias {
             None => continue,
             Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
             Some(Value::Array(a)) => a.iter().map(|v| py_str(Some(v))).collect(),
@@ -230,7 +372,7 @@ fn verify_toolchain_alias(graph: &TaskGraph, order: &[usize], _: &VerifyContext)
             if let Some(other) = seen.get(&key) {
                 return Err(format!("Duplicate toolchain-alias in tasks `{}`and `{}`: {key}", task.label, other));
             }
-            seen.insert(key, &task.label);
+            seen.insert(key, task.label);
         }
     }
     Ok(())
@@ -242,8 +384,8 @@ fn is_reserved_cache(name: &str) -> bool {
 }
 
 /// True when the payload's command runs run-task (`basename(command[0])` starts with it).
-fn runs_run_task(payload: &Value) -> bool {
-    let main = match payload.get("command") {
+fn runs_run_task(command: Option<&Value>) -> bool {
+    let main = match command {
         Some(Value::Array(cmd)) if !cmd.is_empty() => match &cmd[0] {
             Value::String(s) => s.clone(),
             _ => String::new(),
@@ -254,19 +396,19 @@ fn runs_run_task(payload: &Value) -> bool {
     main.rsplit('/').next().unwrap_or_default().starts_with("run-task")
 }
 
-fn verify_run_task_caches(graph: &TaskGraph, order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
+fn verify_run_task_caches(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
     let prefix = format!("{}-level-{}-", ctx.trust_domain, ctx.level);
     for &i in order {
-        let task = &graph.tasks[i];
-        let Some(payload) = task.task.get("payload") else { continue };
-        let caches = match payload.get("cache") {
+        let task = &nodes[i];
+        let Some(payload) = &task.facts.payload else { continue };
+        let caches = match &payload.cache {
             Some(Value::Object(c)) => match c.get("task-reference") {
                 Some(Value::Object(inner)) => inner,
                 _ => c,
             },
             _ => continue,
         };
-        let run_task = runs_run_task(payload);
+        let run_task = payload.runs_run_task;
         for cache in caches.keys() {
             let Some(name) = cache.strip_prefix(&prefix) else {
                 return Err(format!(
@@ -297,12 +439,12 @@ fn verify_run_task_caches(graph: &TaskGraph, order: &[usize], ctx: &VerifyContex
     Ok(())
 }
 
-fn verify_task_identifiers(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_task_identifiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let re = regex::Regex::new("^[a-zA-Z0-9_-]{1,38}$").map_err(|e| e.to_string())?;
     for &i in order {
-        let task = &graph.tasks[i];
-        for attr in ["workerType", "provisionerId"] {
-            match task.task.get(attr) {
+        let task = &nodes[i];
+        for (attr, value) in [("workerType", &task.facts.worker_type), ("provisionerId", &task.facts.provisioner_id)] {
+            match value {
                 Some(Value::String(s)) if re.is_match(s) => {}
                 Some(Value::String(s)) => {
                     return Err(format!("task {}.{attr} is not a valid identifier: {s}", task.label));
@@ -317,10 +459,10 @@ fn verify_task_identifiers(graph: &TaskGraph, order: &[usize], _: &VerifyContext
     Ok(())
 }
 
-fn verify_task_dependencies(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_task_dependencies(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     for &i in order {
-        let task = &graph.tasks[i];
-        let n = task.dependencies.len() + task.if_dependencies.len() + task.soft_dependencies.len();
+        let task = &nodes[i];
+        let n = task.dependency_count;
         if n > MAX_DEPENDENCIES {
             return Err(format!("task {} has too many dependencies ({n} > {MAX_DEPENDENCIES})", task.label));
         }
@@ -328,10 +470,10 @@ fn verify_task_dependencies(graph: &TaskGraph, order: &[usize], _: &VerifyContex
     Ok(())
 }
 
-fn verify_caches_are_volumes(graph: &TaskGraph, order: &[usize], _: &VerifyContext) -> Result<(), String> {
+fn verify_caches_are_volumes(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     for &i in order {
-        let task = &graph.tasks[i];
-        let Some(worker) = task.task.get("worker") else { continue };
+        let task = &nodes[i];
+        let Some(worker) = &task.facts.worker else { continue };
         if worker.get("implementation").and_then(Value::as_str) != Some("docker-worker") {
             continue;
         }

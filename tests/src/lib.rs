@@ -114,3 +114,38 @@ pub fn golden_full_graph_jsonl() -> String {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     graph.values().map(|task| format!("{task}\n")).collect()
 }
+
+/// A `Command` for the built binary `name` (`tg-load`, ...), with the environment `sh` uses:
+/// no Taskcluster credentials or proxy, a fixed root URL.
+pub fn tg(name: &str) -> Command {
+    let mut cmd = Command::new(bin_dir().join(name));
+    cmd.env_remove("TASKCLUSTER_PROXY_URL")
+        .env_remove("TASKCLUSTER_CLIENT_ID")
+        .env_remove("TASKCLUSTER_ACCESS_TOKEN")
+        .env_remove("TASK_ID")
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
+    cmd
+}
+
+/// Run `cmd` with `input` on stdin (written from another thread, so large inputs cannot
+/// deadlock; a reader that stops early is fine) and collect its output.
+pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let mut stdin = child.stdin.take();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            let _ = stdin.write_all(&input);
+        }
+    });
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("cannot wait for {cmd:?}: {e}"));
+    let _ = writer.join();
+    out
+}

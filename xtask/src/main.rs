@@ -44,7 +44,13 @@ enum Cmd {
         /// Skip the ../shared/realworld cases.
         #[arg(long)]
         no_realworld: bool,
+        /// Runs of each of our stages; the fastest counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
     },
+    /// The bench's floor: parse each JSON line of stdin into a value and write it to stdout.
+    #[command(hide = true)]
+    Floor,
 }
 
 fn main() -> Result<()> {
@@ -59,9 +65,10 @@ fn main() -> Result<()> {
             run(Command::new("bash").arg("kinds/decision.sh").env("TG_BIN", root.join("target/release")))
         }
         Cmd::Golden => run(Command::new("bash").arg("tests/golden/regenerate.sh")),
-        Cmd::Bench { tasks, no_python, no_realworld } => {
-            bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld })
+        Cmd::Bench { tasks, no_python, no_realworld, repeat } => {
+            bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat })
         }
+        Cmd::Floor => bench::floor_pass(),
     }
 }
 

@@ -1,0 +1,16 @@
+//! `tg-action`: run a taskgraph action callback, in test mode, or render actions.json.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tg_core::cli::main_with(tg_action::PROGRAM, || {
+        let cli = tg_action::Cli::parse();
+        let env = |name: &str| std::env::var(name).ok();
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        tg_action::run(cli, &env, &mut out)?;
+        std::io::Write::flush(&mut out)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,144 @@
+//! The worker's typed operations: what each stage asks Python to do.
+//!
+//! | op | used by | does |
+//! |---|---|---|
+//! | `kind` | tg-transform | builds taskgraph's `TransformConfig` for a kind (same name, path, kind config — with the loader's additions —, parameters, graph config, kind-dependency tasks as `Task` objects) |
+//! | `transforms` | tg-transform | runs a segment of transforms (each eagerly, in order) on the kind's task dicts |
+//! | `loader` | tg-load, tg-transform | runs a custom loader; returns its items and the kind's `transforms` after the call |
+//! | `target` | tg-resolve | runs a target-task method or filter on a `TaskGraph` of the current target set |
+//! | `decision_parameters` | (on request) | runs `taskgraph.decision-parameters` on the parameters |
+
+use crate::worker::Worker;
+use serde_json::{json, Map, Value};
+use std::path::Path;
+use tg_core::error::bad_input;
+use tg_core::task::Task;
+
+/// A task dict (taskgraph's transform input/output).
+pub type TaskDict = Map<String, Value>;
+
+/// What a custom loader produced.
+#[derive(Debug, Clone)]
+pub struct LoaderOutput {
+    /// The items, in the loader's order.
+    pub items: Vec<TaskDict>,
+    /// `config["transforms"]` after the loader ran (a loader may extend it, as the default
+    /// loader does).
+    pub transforms: Vec<String>,
+}
+
+/// The output of a transform segment.
+#[derive(Debug, Clone)]
+pub struct SegmentOutput {
+    /// The tasks after the last step.
+    pub tasks: Vec<TaskDict>,
+    /// With tracing: the tasks after each step, one list per step.
+    pub steps: Option<Vec<Vec<TaskDict>>>,
+}
+
+/// Which target-selection function to run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TargetFunction {
+    /// A `@register_target_task` method (the `target_tasks_method` parameter).
+    Method,
+    /// A `@filter_task` filter (the `filters` parameter).
+    Filter,
+}
+
+impl Worker {
+    /// Set up the kind's `TransformConfig` in the worker.
+    pub fn set_kind(&mut self, kind: &str, path: &Path, config: &Map<String, Value>, dependencies: &[&Task]) -> anyhow::Result<()> {
+        let mut body = Map::new();
+        body.insert("kind".into(), json!(kind));
+        body.insert("path".into(), json!(path.to_string_lossy()));
+        body.insert("config".into(), Value::Object(config.clone()));
+        body.insert("dependencies".into(), serde_json::to_value(dependencies)?);
+        self.call("kind", body).map(|_| ())
+    }
+
+    /// Run the transforms `names` (in order) over `tasks` in the kind set up by
+    /// [`set_kind`](Self::set_kind).
+    pub fn run_transforms(&mut self, kind: &str, names: &[String], tasks: Vec<TaskDict>, trace: bool) -> anyhow::Result<SegmentOutput> {
+        let mut body = Map::new();
+        body.insert("kind".into(), json!(kind));
+        body.insert("names".into(), json!(names));
+        body.insert("tasks".into(), Value::Array(tasks.into_iter().map(Value::Object).collect()));
+        body.insert("trace".into(), json!(trace));
+        let mut result = self.call("transforms", body)?;
+        let what = format!("kind {kind}: python transforms {}", names.join(", "));
+        let tasks = dict_list(result.get_mut("tasks").map(Value::take), &what)?;
+        let steps = match result.get_mut("steps").map(Value::take) {
+            Some(Value::Array(steps)) => Some(steps.into_iter().map(|s| dict_list(Some(s), &what)).collect::<anyhow::Result<Vec<_>>>()?),
+            _ => None,
+        };
+        Ok(SegmentOutput { tasks, steps })
+    }
+
+    /// Run the custom loader `loader` of `kind`. `dependencies` are the tasks of its
+    /// kind-dependencies (empty where the stage does not have them, as in tg-load).
+    pub fn run_loader(
+        &mut self,
+        kind: &str,
+        path: &Path,
+        config: &Map<String, Value>,
+        loader: &str,
+        dependencies: &[&Task],
+    ) -> anyhow::Result<LoaderOutput> {
+        let mut body = Map::new();
+        body.insert("kind".into(), json!(kind));
+        body.insert("path".into(), json!(path.to_string_lossy()));
+        body.insert("config".into(), Value::Object(config.clone()));
+        body.insert("loader".into(), json!(loader));
+        body.insert("dependencies".into(), serde_json::to_value(dependencies)?);
+        let mut result = self.call("loader", body)?;
+        let what = format!("kind {kind}: loader {loader}");
+        let items = dict_list(result.get_mut("items").map(Value::take), &what)?;
+        let transforms = result
+            .get("transforms")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok(LoaderOutput { items, transforms })
+    }
+
+    /// Run a project target-task method or filter on `tasks` (the current target set);
+    /// returns the labels it selects.
+    pub fn target(&mut self, function: TargetFunction, name: &str, tasks: &[&Task]) -> anyhow::Result<Vec<String>> {
+        let mut body = Map::new();
+        body.insert("what".into(), json!(if function == TargetFunction::Filter { "filter" } else { "method" }));
+        body.insert("name".into(), json!(name));
+        body.insert("tasks".into(), serde_json::to_value(tasks)?);
+        let result = self.call("target", body)?;
+        match result.get("labels") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad_input(format!("target function {name}: returned a non-string label {v}"))))
+                .collect(),
+            _ => Err(bad_input(format!("target function {name}: python returned no labels"))),
+        }
+    }
+
+    /// Apply `taskgraph.decision-parameters` (as `taskgraph decision` does) to `parameters`.
+    pub fn decision_parameters(&mut self, parameters: &Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
+        let mut body = Map::new();
+        body.insert("parameters".into(), Value::Object(parameters.clone()));
+        let result = self.call("decision_parameters", body)?;
+        let params = result.get("parameters").and_then(Value::as_object).cloned();
+        params.ok_or_else(|| bad_input("decision-parameters: python returned no parameters"))
+    }
+}
+
+/// A JSON list of objects, or an error naming what produced it.
+fn dict_list(value: Option<Value>, what: &str) -> anyhow::Result<Vec<TaskDict>> {
+    let Some(Value::Array(items)) = value else {
+        return Err(bad_input(format!("{what}: python returned no task list")));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Object(m) => Ok(m),
+            other => Err(bad_input(format!("{what}: item {i} is not a mapping: {other}"))),
+        })
+        .collect()
+}

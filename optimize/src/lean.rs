@@ -1,0 +1,176 @@
+//! tg-optimize on lean tasks ([`tg_core::lean`]): the definitions stay text.
+//!
+//! Optimizing reads labels, dependencies, `optimization`, the `always_target` attribute and, for
+//! some tasks, `task.deadline` (taken from the text when asked). Making a kept task changes its
+//! definition in two ways: references (`task-reference`, `artifact-reference`) are resolved, and
+//! the taskIds of its dependencies are appended as `task.dependencies`. A definition without
+//! references and without a `dependencies` member of its own (checked once, when read) gets the
+//! list spliced onto its text: the same bytes as parsing it, changing it and writing it out. Any
+//! other definition is parsed and made as [`crate::phases::finish_task`] makes it, before
+//! anything is written, so that an error (a bad reference) leaves the output empty.
+
+use crate::index::IndexSource;
+use crate::phases::{self, SubgraphInputs};
+use crate::strategy::is_truthy;
+use crate::taskids::TaskIdGenerator;
+use crate::{plan, Options, OptTask, Outcome, Plan};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use tg_core::bad_input;
+use tg_core::graph::TaskGraph;
+use tg_core::lean::{pick, read_lean, LeanTask, Want};
+
+/// What tg-optimize takes from a task's text when reading it.
+#[derive(Clone, Debug, Default)]
+pub struct OptView {
+    /// `attributes.always_target`, truthy.
+    pub always_target: bool,
+    /// `task.workerType` is `always-optimized` (an error if the task is kept).
+    pub always_optimized: bool,
+    /// The definition can take the `dependencies` list by splicing: an object without a
+    /// `dependencies` member and without references.
+    pub splice: bool,
+}
+
+/// A lean task with what tg-optimize reads.
+pub type OptTaskLean = LeanTask<OptView>;
+
+impl OptView {
+    /// The view of a task.
+    pub fn of(task: &LeanTask) -> anyhow::Result<OptView> {
+        const BODY: &[(&str, Want)] = &[("workerType", Want::Whole), ("dependencies", Want::Whole)];
+        const ATTRIBUTES: &[(&str, Want)] = &[("always_target", Want::Whole)];
+        let body = pick(task.task.get(), BODY)?;
+        let attributes = pick(task.attributes.get(), ATTRIBUTES)?;
+        let text = task.task.get();
+        let references = text.contains("\"task-reference\"") || text.contains("\"artifact-reference\"");
+        Ok(OptView {
+            always_target: attributes.member(0).value().is_some_and(is_truthy),
+            always_optimized: body.member(0).value().and_then(Value::as_str) == Some("always-optimized"),
+            splice: text.starts_with('{') && !body.member(1).is_present() && !references,
+        })
+    }
+}
+
+impl OptTask for OptTaskLean {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn soft_dependencies(&self) -> &[String] {
+        &self.soft_dependencies
+    }
+
+    fn if_dependencies(&self) -> &[String] {
+        &self.if_dependencies
+    }
+
+    fn optimization(&self) -> Option<&Value> {
+        self.optimization.as_ref()
+    }
+
+    fn always_target(&self) -> bool {
+        self.view.always_target
+    }
+
+    fn deadline(&self) -> anyhow::Result<Option<Value>> {
+        const DEADLINE: &[(&str, Want)] = &[("deadline", Want::Whole)];
+        Ok(pick(self.task.get(), DEADLINE)?.member(0).value().cloned())
+    }
+}
+
+/// Read and check the graph (labels unique, dependencies present, no cycle).
+pub fn read_graph<R: BufRead>(input: R, source: &str) -> anyhow::Result<TaskGraph<OptTaskLean>> {
+    TaskGraph::checked(read_lean(input, source, OptView::of)?)
+}
+
+/// The optimized graph, ready to be written.
+pub struct Optimized<'a> {
+    plan: Plan<'a, OptTaskLean>,
+    opts: &'a Options,
+    /// Kept tasks that could not be spliced, already made, by position.
+    made: BTreeMap<usize, OptTaskLean>,
+}
+
+/// Optimize; nothing is written yet, but every error has been found.
+pub fn optimize<'a>(
+    graph: &'a TaskGraph<OptTaskLean>,
+    opts: &'a Options,
+    index: &mut dyn IndexSource,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<(Optimized<'a>, Outcome)> {
+    let plan = plan(graph, opts, index, ids)?;
+    let inputs = plan.inputs(opts);
+    let mut made = BTreeMap::new();
+    for &i in &plan.order {
+        let task = &graph.tasks[i];
+        if !task.view.splice {
+            let links = phases::task_links(&plan.target, i, &inputs, &plan.label_to_task_id)?;
+            let finished = phases::finish_task(&task.to_task()?, &links, &inputs)?;
+            made.insert(i, LeanTask::from_task(&finished, OptView::default())?);
+        }
+    }
+    // taskgraph's only optimized-graph verification: no kept task is `always-optimized`.
+    for &i in &plan.order {
+        let always_optimized = match made.get(&i) {
+            Some(task) => task.task.get().contains("\"workerType\":\"always-optimized\"") && worker_type_of(task)?,
+            None => graph.tasks[i].view.always_optimized,
+        };
+        if always_optimized {
+            return Err(bad_input(format!("Could not optimize the task '{}'", graph.tasks[i].label)));
+        }
+    }
+    let outcome = Outcome {
+        kept: plan.order.len(),
+        removed: plan.removed.iter().filter(|r| **r).count(),
+        replaced: plan.replaced.iter().filter(|r| **r).count(),
+        label_to_task_id: plan.label_to_task_id.clone(),
+    };
+    opts.log.info(format!(
+        "{} tasks in, {} kept, {} removed, {} replaced",
+        graph.len(),
+        outcome.kept,
+        outcome.removed,
+        outcome.replaced
+    ));
+    Ok((Optimized { plan, opts, made }, outcome))
+}
+
+/// Whether a made task's `task.workerType` is `always-optimized`.
+fn worker_type_of(task: &OptTaskLean) -> anyhow::Result<bool> {
+    const WORKER_TYPE: &[(&str, Want)] = &[("workerType", Want::Whole)];
+    Ok(pick(task.task.get(), WORKER_TYPE)?.member(0).value().and_then(Value::as_str) == Some("always-optimized"))
+}
+
+impl Optimized<'_> {
+    /// Write the kept tasks, one per line, in postorder.
+    pub fn write(&self, output: impl Write) -> anyhow::Result<()> {
+        let inputs: SubgraphInputs = self.plan.inputs(self.opts);
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
+        for &i in &self.plan.order {
+            match self.made.get(&i) {
+                Some(task) => serde_json::to_writer(&mut out, task).map_err(std::io::Error::from)?,
+                None => {
+                    let task = &self.plan.target.graph.tasks[i];
+                    let links = phases::task_links(&self.plan.target, i, &inputs, &self.plan.label_to_task_id)?;
+                    write_spliced(&mut out, task, &links)?;
+                }
+            }
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// A kept task whose definition takes the `dependencies` list by splicing.
+fn write_spliced(out: &mut impl Write, task: &OptTaskLean, links: &phases::TaskLinks) -> anyhow::Result<()> {
+    let text = task.task.get();
+    let ids = serde_json::to_string(&links.sorted_ids())?;
+    let open = text.strip_suffix('}').ok_or_else(|| bad_input(format!("task {}: task: expected a mapping", task.label)))?;
+    let separator = if open == "{" { "" } else { "," };
+    let body = [open, separator, "\"dependencies\":", &ids, "}"];
+    task.write_line(out, &links.dependencies(&task.dependencies), &body, Some(&links.task_id))?;
+    Ok(())
+}
