@@ -11,6 +11,8 @@
 #   TG_PARAMETERS  parameters file (default: $TG_ROOT/parameters.yml)
 #   TG_OUT         output directory (default: ./decision-out)
 #   TG_INDEX       tg-optimize --index FILE (or `empty`) instead of the Taskcluster index
+#   TG_TASKCLUSTER_YML  the repository's .taskcluster.yml, for actions.json (default: the VCS
+#                  root's, else $TG_ROOT/.taskcluster.yml as this example ships one)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=${TG_ROOT:-$here}
@@ -47,5 +49,9 @@ tg-load "${common[@]}" \
   | tg-submit "${common[@]}" "${submit_args[@]}" --state "$out/state" --artifacts "$out/artifacts" \
       --full-graph "$out/full.jsonl" --target-tasks "$out/target-tasks.json" \
       --label-to-taskid "$out/label-to-taskid.json" --dry-run-dir "$out/queue"
+
+tcyml=${TG_TASKCLUSTER_YML:-$(git -C "$root" rev-parse --show-toplevel 2>/dev/null || echo "$root")/.taskcluster.yml}
+[ -f "$tcyml" ] || tcyml=$root/.taskcluster.yml
+tg-action render "${common[@]}" --artifacts "$out/artifacts" --taskcluster-yml "$tcyml"
 
 echo "decision: done; artifacts in $out/artifacts" >&2

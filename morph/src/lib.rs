@@ -19,11 +19,99 @@ use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use tg_core::config::GraphConfig;
+use tg_core::lean::{pick, LeanTask, Want};
 use tg_core::params::Parameters;
 use tg_core::task::Task;
 use tg_core::{bad_input, usage};
 use tg_optimize::strategy::is_truthy;
 use tg_optimize::taskids::TaskIdGenerator;
+
+/// What the morphs read of a task: [`Task`], or the lean form tg-morph reads ([`MorphLean`]),
+/// whose definition stays text unless a morph rewrites it.
+pub trait MorphTask: Sized {
+    fn label(&self) -> &str;
+    fn task_id(&self) -> Option<&str>;
+    /// How many `task.routes` there are: `Ok(None)` without routes, `Err(())` when not a list.
+    fn route_count(&self) -> Result<Option<usize>, ()>;
+    /// A true `code-review` attribute.
+    fn code_review(&self) -> anyhow::Result<bool>;
+    /// The whole task.
+    fn to_task(&self) -> anyhow::Result<Task>;
+    /// A task made or changed by a morph.
+    fn from_task(task: Task) -> anyhow::Result<Self>;
+}
+
+impl MorphTask for Task {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn task_id(&self) -> Option<&str> {
+        self.task_id.as_deref()
+    }
+
+    fn route_count(&self) -> Result<Option<usize>, ()> {
+        routes_of(self.task.get("routes"))
+    }
+
+    fn code_review(&self) -> anyhow::Result<bool> {
+        Ok(self.attributes.get("code-review").is_some_and(is_truthy))
+    }
+
+    fn to_task(&self) -> anyhow::Result<Task> {
+        Ok(self.clone())
+    }
+
+    fn from_task(task: Task) -> anyhow::Result<Self> {
+        Ok(task)
+    }
+}
+
+fn routes_of(routes: Option<&Value>) -> Result<Option<usize>, ()> {
+    match routes {
+        None => Ok(None),
+        Some(Value::Array(routes)) => Ok(Some(routes.len())),
+        Some(_) => Err(()),
+    }
+}
+
+/// A lean task whose view is its route count (see [`MorphTask::route_count`]).
+pub type MorphLean = LeanTask<Result<Option<usize>, ()>>;
+
+/// The view tg-morph takes of a task's text when reading it.
+pub fn morph_view(task: &LeanTask) -> anyhow::Result<Result<Option<usize>, ()>> {
+    const ROUTES: &[(&str, Want)] = &[("routes", Want::Whole)];
+    Ok(routes_of(pick(task.task.get(), ROUTES)?.member(0).value()))
+}
+
+impl MorphTask for MorphLean {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn task_id(&self) -> Option<&str> {
+        self.task_id.as_deref()
+    }
+
+    fn route_count(&self) -> Result<Option<usize>, ()> {
+        self.view
+    }
+
+    fn code_review(&self) -> anyhow::Result<bool> {
+        const CODE_REVIEW: &[(&str, Want)] = &[("code-review", Want::Whole)];
+        Ok(pick(self.attributes.get(), CODE_REVIEW)?.member(0).value().is_some_and(is_truthy))
+    }
+
+    fn to_task(&self) -> anyhow::Result<Task> {
+        LeanTask::to_task(self)
+    }
+
+    fn from_task(task: Task) -> anyhow::Result<Self> {
+        let lean = LeanTask::from_task(&task, ())?;
+        let view = morph_view(&lean)?;
+        Ok(lean.with_view(view))
+    }
+}
 
 /// The queue's limit on routes per task.
 pub const MAX_ROUTES: usize = 64;
@@ -43,43 +131,43 @@ pub struct MorphContext<'a> {
 }
 
 /// The optimized graph as morphs see it: tasks with taskIds, and label -> taskId.
-pub struct MorphedGraph {
-    pub tasks: Vec<Task>,
+pub struct MorphedGraph<T = Task> {
+    pub tasks: Vec<T>,
     pub label_to_task_id: BTreeMap<String, String>,
 }
 
-impl MorphedGraph {
+impl<T: MorphTask> MorphedGraph<T> {
     /// Check an optimized graph: every task has a taskId, labels and taskIds are unique.
     /// `label_to_task_id` (from tg-optimize, with replaced tasks) is extended by the tasks'.
-    pub fn new(tasks: Vec<Task>, mut label_to_task_id: BTreeMap<String, String>) -> anyhow::Result<MorphedGraph> {
+    pub fn new(tasks: Vec<T>, mut label_to_task_id: BTreeMap<String, String>) -> anyhow::Result<MorphedGraph<T>> {
         let mut labels = BTreeSet::new();
         let mut ids = BTreeMap::new();
         for task in &tasks {
-            let Some(id) = &task.task_id else {
+            let Some(id) = task.task_id() else {
                 return Err(bad_input(format!(
                     "task {} has no task_id: tg-morph reads the optimized graph (tg-optimize's output)",
-                    task.label
+                    task.label()
                 )));
             };
-            if !labels.insert(task.label.as_str()) {
-                return Err(bad_input(format!("duplicate task label {}", task.label)));
+            if !labels.insert(task.label()) {
+                return Err(bad_input(format!("duplicate task label {}", task.label())));
             }
-            if let Some(other) = ids.insert(id.as_str(), task.label.as_str()) {
-                return Err(bad_input(format!("tasks {other} and {} have the same task_id {id}", task.label)));
+            if let Some(other) = ids.insert(id, task.label()) {
+                return Err(bad_input(format!("tasks {other} and {} have the same task_id {id}", task.label())));
             }
-            label_to_task_id.insert(task.label.clone(), id.clone());
+            label_to_task_id.insert(task.label().to_string(), id.to_string());
         }
         Ok(MorphedGraph { tasks, label_to_task_id })
     }
 
     /// `amend_taskgraph`: append new tasks; their labels must be new.
-    fn amend(&mut self, added: Vec<Task>) -> anyhow::Result<()> {
+    fn amend(&mut self, added: Vec<T>) -> anyhow::Result<()> {
         for task in added {
-            let id = task.task_id.clone().unwrap_or_default();
-            if self.label_to_task_id.contains_key(&task.label) {
-                return Err(bad_input(format!("morph: a task labelled {} already exists", task.label)));
+            let id = task.task_id().unwrap_or_default().to_string();
+            if self.label_to_task_id.contains_key(task.label()) {
+                return Err(bad_input(format!("morph: a task labelled {} already exists", task.label())));
             }
-            self.label_to_task_id.insert(task.label.clone(), id);
+            self.label_to_task_id.insert(task.label().to_string(), id);
             self.tasks.push(task);
         }
         Ok(())
@@ -87,12 +175,16 @@ impl MorphedGraph {
 
     /// Every taskId in use (tasks and label_to_task_id), so new ids can avoid them.
     fn used_ids(&self) -> BTreeSet<String> {
-        self.label_to_task_id.values().cloned().chain(self.tasks.iter().filter_map(|t| t.task_id.clone())).collect()
+        self.label_to_task_id
+            .values()
+            .cloned()
+            .chain(self.tasks.iter().filter_map(|t| t.task_id().map(str::to_string)))
+            .collect()
     }
 }
 
 /// Apply every morph, in taskgraph's order.
-pub fn morph(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator, log: tg_core::cli::Log) -> anyhow::Result<()> {
+pub fn morph<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator, log: tg_core::cli::Log) -> anyhow::Result<()> {
     let added = add_index_tasks(graph, ctx, ids)?;
     if added > 0 {
         log.info(format!("Added {added} index tasks"));
@@ -103,36 +195,40 @@ pub fn morph(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGener
     Ok(())
 }
 
-/// A taskId not used anywhere in the graph yet.
-fn fresh_id(graph: &MorphedGraph, ids: &mut TaskIdGenerator) -> anyhow::Result<String> {
-    let used = graph.used_ids();
+/// A taskId not in `used` (every taskId of the graph), which then holds it too.
+fn fresh_id(used: &mut BTreeSet<String>, ids: &mut TaskIdGenerator) -> anyhow::Result<String> {
     loop {
         let id = ids.next_id()?;
-        if !used.contains(&id) {
+        if used.insert(id.clone()) {
             return Ok(id);
         }
     }
 }
 
 /// The first morph; returns how many index tasks it added.
-pub fn add_index_tasks(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<usize> {
+pub fn add_index_tasks<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<usize> {
     let mut added = Vec::new();
     for i in 0..graph.tasks.len() {
-        let routes = match graph.tasks[i].task.get("routes") {
-            None => continue,
-            Some(Value::Array(routes)) => routes.len(),
-            Some(_) => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label))),
+        let routes = match graph.tasks[i].route_count() {
+            Ok(None) => continue,
+            Ok(Some(routes)) => routes,
+            Err(()) => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label()))),
         };
         if routes <= MAX_ROUTES {
             continue;
         }
-        let index_task = make_index_task(&mut graph.tasks[i], ctx)?;
+        let mut parent = graph.tasks[i].to_task()?;
+        let index_task = make_index_task(&mut parent, ctx)?;
+        graph.tasks[i] = T::from_task(parent)?;
         added.push(index_task);
     }
     let count = added.len();
-    for mut task in added {
-        task.task_id = Some(fresh_id(graph, ids)?);
-        graph.amend(vec![task])?;
+    if count > 0 {
+        let mut used = graph.used_ids();
+        for mut task in added {
+            task.task_id = Some(fresh_id(&mut used, ids)?);
+            graph.amend(vec![T::from_task(task)?])?;
+        }
     }
     Ok(count)
 }
@@ -289,12 +385,12 @@ fn python_str(v: &Value) -> String {
 }
 
 /// The second morph; true when it added the code-review task.
-pub fn add_code_review_task(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<bool> {
+pub fn add_code_review_task<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<bool> {
     let Some(review) = ctx.parameters.get("code-review").filter(|v| is_truthy(v)) else { return Ok(false) };
     let mut reviewed: IndexMap<String, String> = IndexMap::new();
     for task in &graph.tasks {
-        if task.attributes.get("code-review").is_some_and(is_truthy) {
-            reviewed.insert(task.label.clone(), task.task_id.clone().unwrap_or_default());
+        if task.code_review()? {
+            reviewed.insert(task.label().to_string(), task.task_id().unwrap_or_default().to_string());
         }
     }
     if reviewed.is_empty() {
@@ -335,8 +431,8 @@ pub fn add_code_review_task(graph: &mut MorphedGraph, ctx: &MorphContext, ids: &
         },
     });
     let mut task = new_task("misc", "code-review", task_def, reviewed);
-    task.task_id = Some(fresh_id(graph, ids)?);
-    graph.amend(vec![task])?;
+    task.task_id = Some(fresh_id(&mut graph.used_ids(), ids)?);
+    graph.amend(vec![T::from_task(task)?])?;
     Ok(true)
 }
 
@@ -345,4 +441,38 @@ fn morph_url(env: &MorphEnv) -> String {
     let repo = env.taskgraph_head_repository.as_deref().unwrap_or("https://github.com/taskcluster/taskgraph");
     let rev = env.taskgraph_head_rev.as_deref().unwrap_or("default");
     format!("{repo}/raw-file/{rev}/src/taskgraph/morph.py")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tg_core::cli::Log;
+
+    /// The lean road writes the bytes the Task road writes, and fails with the same message,
+    /// on every case of the Python-made fixtures.
+    #[test]
+    fn lean_output_is_the_task_output() {
+        let cases: Vec<Value> = serde_json::from_str(include_str!("../tests/fixtures/morph_cases.json")).unwrap();
+        for case in &cases {
+            let name = case["name"].as_str().unwrap();
+            let tasks: Vec<Task> = serde_json::from_value(case["tasks"].clone()).unwrap();
+            let config = GraphConfig { config: case["config"].as_object().unwrap().clone(), root_dir: "taskcluster".into() };
+            let parameters = Parameters::from_map(case["params"].as_object().unwrap().clone());
+            let env = MorphEnv::default();
+            let ctx = MorphContext { graph_config: &config, parameters: &parameters, env: &env };
+            let lines: String = tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
+            fn run<T: MorphTask + serde::Serialize>(tasks: Vec<T>, ctx: &MorphContext) -> anyhow::Result<(String, BTreeMap<String, String>)> {
+                let mut graph = MorphedGraph::new(tasks, BTreeMap::new())?;
+                morph(&mut graph, ctx, &mut TaskIdGenerator::seeded(9), Log::quiet("test"))?;
+                let text = graph.tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
+                Ok((text, graph.label_to_task_id))
+            }
+            let lean: Vec<MorphLean> = tg_core::lean::read_lean(lines.as_bytes(), "<stdin>", morph_view).unwrap();
+            match (run(tasks, &ctx), run(lean, &ctx)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: task road {:?}, lean road {:?}", a.map(|_| ()), b.map(|_| ())),
+            }
+        }
+    }
 }

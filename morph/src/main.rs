@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tg_core::cli::{CommonArgs, StageContext};
-use tg_core::task::Task;
-use tg_morph::{MorphContext, MorphEnv, MorphedGraph};
+use tg_morph::{MorphContext, MorphEnv, MorphLean, MorphedGraph};
 use tg_optimize::taskids::TaskIdGenerator;
 
 const PROGRAM: &str = "tg-morph";
@@ -52,7 +51,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     // The input comes first: in a pipeline, tg-optimize writes --label-to-taskid-in before its stdout.
     let (input, source) = tg_core::jsonl::open_input(args.input.as_deref())?;
-    let tasks: Vec<Task> = tg_core::jsonl::JsonLinesReader::new(input, source).read_all()?;
+    // Tasks stay JSON text but for their routes (tg_core::lean); a morph parses what it changes.
+    let tasks: Vec<MorphLean> = tg_core::lean::read_lean(input, &source, tg_morph::morph_view)?;
     let known = match &args.label_to_taskid_in {
         Some(path) => read_label_to_task_id(path)?,
         None => BTreeMap::new(),

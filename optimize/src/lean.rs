@@ -174,3 +174,78 @@ fn write_spliced(out: &mut impl Write, task: &OptTaskLean, links: &phases::TaskL
     task.write_line(out, &links.dependencies(&task.dependencies), &body, Some(&links.task_id))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::FileIndex;
+    use crate::references::ArtifactUrls;
+    use crate::strategy::Registry;
+    use tg_core::cli::Log;
+    use tg_core::params::Parameters;
+    use tg_core::task::Task;
+
+    fn options(case: &Value) -> Options {
+        let mut registry = Registry::builtin();
+        if let Some(Value::Object(defs)) = case.get("strategies") {
+            registry.extend_from(defs).unwrap();
+        }
+        Options {
+            parameters: Parameters::from_map(case["params"].as_object().unwrap().clone()),
+            target_tasks: Some(serde_json::from_value(case["target_tasks"].clone()).unwrap()),
+            registry,
+            decision_task_id: "DECISION-TASK".into(),
+            urls: ArtifactUrls { proxy_url: None, root_url: Some("https://tc.example.com".into()), in_task: false },
+            now: 1_700_000_000_000_000,
+            log: Log::quiet("test"),
+        }
+    }
+
+    /// The lean road writes the bytes the Task road writes, and fails with the same message,
+    /// on every case of the Python-made fixtures.
+    #[test]
+    fn lean_output_is_the_task_output() {
+        let cases: Vec<Value> = serde_json::from_str(include_str!("../tests/fixtures/optimize_cases.json")).unwrap();
+        for case in &cases {
+            let name = case["name"].as_str().unwrap();
+            let opts = options(case);
+            let tasks: Vec<Task> = serde_json::from_value(case["tasks"].clone()).unwrap();
+            let lines: String = tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
+            let index = || FileIndex::parse(&case["index"].to_string(), "index").unwrap();
+
+            let by_task = (|| {
+                let graph = tg_core::graph::read_graph(lines.as_bytes(), "<stdin>")?;
+                let (out, outcome) = crate::optimize(&graph, &opts, &mut index(), &mut TaskIdGenerator::seeded(3))?;
+                let text: String = out.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
+                Ok::<_, anyhow::Error>((text, outcome.label_to_task_id))
+            })();
+            let by_lean = (|| {
+                let graph = read_graph(lines.as_bytes(), "<stdin>")?;
+                let (optimized, outcome) = optimize(&graph, &opts, &mut index(), &mut TaskIdGenerator::seeded(3))?;
+                let mut buf = Vec::new();
+                optimized.write(&mut buf)?;
+                Ok::<_, anyhow::Error>((String::from_utf8(buf).unwrap(), outcome.label_to_task_id))
+            })();
+            match (by_task, by_lean) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: task road {:?}, lean road {:?}", a.map(|_| ()), b.map(|_| ())),
+            }
+        }
+    }
+
+    #[test]
+    fn splices_only_plain_definitions() {
+        let read = |def: &str| {
+            let line = format!("{{\"kind\":\"k\",\"label\":\"a\",\"task\":{def}}}\n");
+            read_lean(line.as_bytes(), "<stdin>", OptView::of).unwrap().remove(0).view.splice
+        };
+        assert!(read(r#"{"a":1}"#));
+        assert!(read(r#"{}"#));
+        assert!(!read(r#"{"dependencies":[]}"#));
+        assert!(!read(r#"{"a":{"task-reference":"<x>"}}"#));
+        assert!(!read(r#"{"a":{"artifact-reference":"<x/y>"}}"#));
+        assert!(!read(r#"[]"#));
+        assert!(read(r#"{"a":{"dependencies":[]}}"#));
+    }
+}

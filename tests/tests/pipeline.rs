@@ -152,7 +152,9 @@ fn decision_script_submits_to_the_dry_run_queue() {
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().lines().count())
         .sum();
     assert_eq!(requests, morphed.lines().count(), "one createTask request per morphed task");
-    for artifact in ["parameters.yml", "full-task-graph.json", "target-tasks.json", "task-graph.json", "label-to-taskid.json"] {
+    for artifact in
+        ["parameters.yml", "full-task-graph.json", "target-tasks.json", "task-graph.json", "label-to-taskid.json", "actions.json"]
+    {
         assert!(out_dir.join("artifacts").join(artifact).is_file(), "missing artifact {artifact}");
     }
 }

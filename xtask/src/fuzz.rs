@@ -79,7 +79,9 @@ pub fn fuzz(root: &Path, target: Option<&str>, seconds: u64) -> Result<()> {
 }
 
 /// Minimise the scratch and committed corpora of `target` (or every target) into
-/// `fuzz/corpus/<target>/`, replacing it: what to commit after a long run.
+/// `fuzz/corpus/<target>/`, replacing it: what to commit after a long run. The seeds are
+/// remade at every run, so the committed corpus keeps only what adds coverage beyond them
+/// (libFuzzer's `-merge=1` into a directory that starts with the seeds).
 pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
     let targets = selected_targets(target)?;
     let fuzz_dir = root.join("fuzz");
@@ -94,13 +96,27 @@ pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
         for dir in [&committed, &scratch, &merged] {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        write_seeds(root, name, &seeds)?;
-        let dirs = [&merged, &committed, &scratch, &seeds].map(|d| d.display().to_string());
+        let seeded = write_seeds(root, name, &seeds)?;
+        write_seeds(root, name, &merged)?;
+        let dirs = [&merged, &committed, &scratch].map(|d| d.display().to_string());
         let args = [&dirs[..], &["--".into(), "-merge=1".into(), format!("-max_len={MAX_LEN}"), "-timeout=20".into()]].concat();
         run_cargo_fuzz(&toolchain, &fuzz_dir, &["run", name], &args)?;
         let _ = std::fs::remove_dir_all(&committed);
-        std::fs::rename(&merged, &committed).with_context(|| format!("cannot replace {}", committed.display()))?;
-        eprintln!("xtask: fuzz corpus {name}: {} files", count_files(&committed));
+        std::fs::create_dir_all(&committed).with_context(|| format!("cannot create {}", committed.display()))?;
+        let mut bytes = 0;
+        for entry in std::fs::read_dir(&merged)?.flatten() {
+            let file_name = entry.file_name();
+            if file_name.to_string_lossy().starts_with("seed-") {
+                continue;
+            }
+            bytes += entry.metadata().map(|m| m.len()).unwrap_or(0);
+            std::fs::rename(entry.path(), committed.join(&file_name))
+                .with_context(|| format!("cannot move {} into {}", entry.path().display(), committed.display()))?;
+        }
+        eprintln!(
+            "xtask: fuzz corpus {name}: {} files, {bytes} bytes beyond {seeded} seeds",
+            count_files(&committed)
+        );
     }
     Ok(())
 }

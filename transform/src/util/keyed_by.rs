@@ -132,6 +132,10 @@ pub fn python_repr(v: &Value) -> String {
 /// taskgraph's `resolve_keyed_by(item, field, item_name, **extra_values)`: resolve the field at
 /// dotted path `field` (with `name[]` stepping into each list element) in place. Lookups read
 /// the item's top-level keys, then `extra` (which wins, as `dict(item, **extra)`).
+///
+/// Lookups see the item as it was before the call: every keyed-by value on the path is
+/// evaluated first (reading the item), and only then are the results put in place. Values that
+/// are not `by-*` mappings evaluate to themselves and are left alone.
 pub fn resolve_keyed_by(
     item: &mut Map<String, Value>,
     field: &str,
@@ -139,39 +143,79 @@ pub fn resolve_keyed_by(
     extra: &Map<String, Value>,
     opts: KeyedByOptions<'_>,
 ) -> Result<(), String> {
-    let snapshot = item.clone();
-    let lookup = |key: &str| extra.get(key).or_else(|| snapshot.get(key)).cloned();
     let message_name = format!("`{field}` in `{item_name}`");
-    resolve_in(item, field, &|v| evaluate_keyed_by(v, &message_name, &lookup, opts))
-}
-
-fn resolve_in(
-    container: &mut Map<String, Value>,
-    field: &str,
-    eval: &dyn Fn(&Value) -> Result<Value, String>,
-) -> Result<(), String> {
-    match field.split_once('.') {
-        None => {
-            if let Some(v) = container.get(field) {
-                let resolved = eval(v)?;
-                container.insert(field.to_string(), resolved);
+    let mut resolved: Vec<Value> = Vec::new();
+    {
+        let before: &Map<String, Value> = item;
+        let lookup = |key: &str| extra.get(key).or_else(|| before.get(key)).cloned();
+        visit(before, field, &mut |v| {
+            if single_by_key(v).is_some() {
+                resolved.push(evaluate_keyed_by(v, &message_name, &lookup, opts)?);
             }
             Ok(())
+        })?;
+    }
+    if resolved.is_empty() {
+        return Ok(());
+    }
+    let mut results = resolved.into_iter();
+    visit_mut(item, field, &mut |slot| {
+        if single_by_key(slot).is_some() {
+            if let Some(v) = results.next() {
+                *slot = v;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Call `f` on each value at `field` (see [`resolve_keyed_by`]), in order.
+fn visit(container: &Map<String, Value>, field: &str, f: &mut dyn FnMut(&Value) -> Result<(), String>) -> Result<(), String> {
+    match field.split_once('.') {
+        None => match container.get(field) {
+            Some(v) => f(v),
+            None => Ok(()),
+        },
+        Some((head, rest)) => {
+            if let Some(list_key) = head.strip_suffix("[]") {
+                if let Some(Value::Array(items)) = container.get(list_key) {
+                    for item in items {
+                        if let Value::Object(m) = item {
+                            visit(m, rest, f)?;
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            match container.get(head) {
+                Some(Value::Object(m)) => visit(m, rest, f),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// [`visit`] with each value open for change, in the same order.
+fn visit_mut(container: &mut Map<String, Value>, field: &str, f: &mut dyn FnMut(&mut Value)) {
+    match field.split_once('.') {
+        None => {
+            if let Some(v) = container.get_mut(field) {
+                f(v);
+            }
         }
         Some((head, rest)) => {
             if let Some(list_key) = head.strip_suffix("[]") {
                 if let Some(Value::Array(items)) = container.get_mut(list_key) {
                     for item in items {
                         if let Value::Object(m) = item {
-                            resolve_in(m, rest, eval)?;
+                            visit_mut(m, rest, f);
                         }
                     }
                 }
-                return Ok(());
+                return;
             }
-            match container.get_mut(head) {
-                Some(Value::Object(m)) => resolve_in(m, rest, eval),
-                _ => Ok(()),
+            if let Some(Value::Object(m)) = container.get_mut(head) {
+                visit_mut(m, rest, f);
             }
         }
     }
