@@ -48,24 +48,25 @@ pub struct VerifyContext<'a> {
 }
 
 /// Everything tg-resolve reads of a task's definition and attributes (the verifications and
-/// `always_target`), taken once per task so the definition itself can stay unparsed.
+/// `always_target`), taken once per task so the definition itself can stay unparsed. Values
+/// are boxed: one is kept per task, and most are absent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VerifyFacts {
     /// `task.routes`, its strings (non-strings are skipped, as `str.startswith` would fail on
     /// them only for taskgraph's own malformed input).
-    pub routes: Vec<String>,
+    pub routes: Box<[String]>,
     /// `task.extra.treeherder`.
-    pub treeherder: Option<Value>,
+    pub treeherder: Option<Box<Value>>,
     /// `task.workerType`.
-    pub worker_type: Option<Value>,
+    pub worker_type: Option<Box<Value>>,
     /// `task.provisionerId`.
-    pub provisioner_id: Option<Value>,
+    pub provisioner_id: Option<Box<Value>>,
     /// `task.payload`, when there: its `cache`, and whether its command runs run-task.
-    pub payload: Option<PayloadFacts>,
+    pub payload: Option<Box<PayloadFacts>>,
     /// `task.worker`.
-    pub worker: Option<Value>,
+    pub worker: Option<Box<Value>>,
     /// `attributes.toolchain-alias`.
-    pub toolchain_alias: Option<Value>,
+    pub toolchain_alias: Option<Box<Value>>,
     /// `attributes.always_target`, truthy.
     pub always_target: bool,
 }
@@ -103,14 +104,17 @@ impl VerifyFacts {
     }
 
     fn from_got(body: &Got, attributes: &Got) -> VerifyFacts {
-        let whole = |g: &Got| g.value().cloned();
+        let whole = |g: &Got| g.value().cloned().map(Box::new);
         let routes = match body.member(0).value() {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
             _ => Vec::new(),
         };
         let payload = match body.member(4) {
             Got::Absent => None,
-            p => Some(PayloadFacts { cache: whole(p.member(0)), runs_run_task: runs_run_task(p.member(1).value()) }),
+            p => Some(Box::new(PayloadFacts {
+                cache: p.member(0).value().cloned(),
+                runs_run_task: runs_run_task(p.member(1).value()),
+            })),
         };
         VerifyFacts {
             routes,
@@ -226,7 +230,7 @@ fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) 
     let mut seen: HashMap<String, &str> = HashMap::new();
     for &i in order {
         let task = &nodes[i];
-        let Some(th) = &task.facts.treeherder else { continue };
+        let Some(th) = task.facts.treeherder.as_deref() else { continue };
         let mut collections: Vec<&String> =
             th.get("collection").and_then(Value::as_object).map(|c| c.keys().collect()).unwrap_or_default();
         collections.sort();
@@ -331,7 +335,7 @@ fn verify_index_route(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Res
 
 /// A task's treeherder tier; `None` (taskgraph's `sys.maxsize`, printed "unknown") when unset.
 fn tier(task: &Node) -> Option<i64> {
-    task.facts.treeherder.as_ref().and_then(|th| th.get("tier")).and_then(Value::as_i64)
+    task.facts.treeherder.as_deref().and_then(|th| th.get("tier")).and_then(Value::as_i64)
 }
 
 fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
@@ -341,7 +345,7 @@ fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
         let task = &nodes[i];
         for &(dep_label, d) in &task.deps {
             let dep = &nodes[d];
-            if dep.facts.worker_type.as_ref().and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
+            if dep.facts.worker_type.as_deref().and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
                 continue;
             }
             if rank(tier(task)) < rank(tier(dep)) {
@@ -362,7 +366,7 @@ fn verify_toolchain_alias(nodes: &[Node], order: &[usize], _: &VerifyContext) ->
     let mut seen: HashMap<String, &str> = HashMap::new();
     for &i in order {
         let task = &nodes[i];
-        let keys: Vec<String> = match &task.facts.toolchain_alias {
+        let keys: Vec<String> = match task.facts.toolchain_alias.as_deref() {
             None => continue,
             Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
             Some(Value::Array(a)) => a.iter().map(|v| py_str(Some(v))).collect(),
@@ -444,7 +448,7 @@ fn verify_task_identifiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
     for &i in order {
         let task = &nodes[i];
         for (attr, value) in [("workerType", &task.facts.worker_type), ("provisionerId", &task.facts.provisioner_id)] {
-            match value {
+            match value.as_deref() {
                 Some(Value::String(s)) if re.is_match(s) => {}
                 Some(Value::String(s)) => {
                     return Err(format!("task {}.{attr} is not a valid identifier: {s}", task.label));
@@ -473,7 +477,7 @@ fn verify_task_dependencies(nodes: &[Node], order: &[usize], _: &VerifyContext) 
 fn verify_caches_are_volumes(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     for &i in order {
         let task = &nodes[i];
-        let Some(worker) = &task.facts.worker else { continue };
+        let Some(worker) = task.facts.worker.as_deref() else { continue };
         if worker.get("implementation").and_then(Value::as_str) != Some("docker-worker") {
             continue;
         }
