@@ -46,6 +46,9 @@ use tg_submit::time::Instant;
 pub const PROGRAM: &str = "tg-action";
 
 const AFTER_HELP: &str = "\
+Example:
+  tg-action test add-new-jobs --input input.json --decision-dir decision/ | jq -c .task.metadata.name
+
 Callbacks: add-new-jobs, cancel, cancel-all, rebuild-cached-tasks, rerun, retrigger,
 retrigger-decision, retrigger-disabled, retrigger-multiple.
 

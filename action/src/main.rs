@@ -4,6 +4,9 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if let Some(code) = tg_core::cli::print_completions_if_asked::<tg_action::Cli>(tg_action::PROGRAM) {
+        return code;
+    }
     tg_core::cli::main_with(tg_action::PROGRAM, || {
         let cli = tg_action::Cli::parse();
         let env = |name: &str| std::env::var(name).ok();

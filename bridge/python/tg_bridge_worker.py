@@ -51,9 +51,22 @@ class BridgeError(Exception):
         self.context = context
 
 
+class Raw(str):
+    """Already-encoded JSON text (task lists are encoded once, task by task)."""
+
+
 def send(obj):
     PROTOCOL_OUT.write(dumps(obj))
     PROTOCOL_OUT.write("\n")
+    PROTOCOL_OUT.flush()
+
+
+def send_result(result):
+    """{"ok": true, "result": result}, where result's values may be Raw JSON text."""
+    fields = ",".join(
+        f"{dumps(k)}:{v if isinstance(v, Raw) else dumps(v)}" for k, v in result.items()
+    )
+    PROTOCOL_OUT.write('{"ok":true,"result":{' + fields + "}}\n")
     PROTOCOL_OUT.flush()
 
 
@@ -89,7 +102,8 @@ def task_name(task):
 
 
 def jsonable_tasks(tasks, kind, step):
-    """Serialize each task on its own so an unencodable value names its task."""
+    """The tasks as one JSON list (Raw), each encoded on its own so that an unencodable
+    value names its task."""
     out = []
     for task in tasks:
         if not isinstance(task, dict):
@@ -97,12 +111,12 @@ def jsonable_tasks(tasks, kind, step):
                 f"transform yielded a {type(task).__name__}, not a dict", kind=kind, step=step
             )
         try:
-            out.append(json.loads(dumps(task)))
+            out.append(dumps(task))
         except (TypeError, ValueError) as e:
             raise BridgeError(
                 f"task is not JSON-serializable: {e}", kind=kind, task=task_name(task), step=step
             ) from e
-    return out
+    return Raw("[" + ",".join(out) + "]")
 
 
 def registry_snapshot():
@@ -232,7 +246,7 @@ class Worker:
                 trace.append(jsonable_tasks(tasks, kind, f"transform {name}"))
         result = {"tasks": jsonable_tasks(tasks, kind, f"transform {steps[-1][0]}" if steps else None)}
         if req.get("trace"):
-            result["steps"] = trace
+            result["steps"] = Raw("[" + ",".join(trace) + "]")
         return result
 
     # ---------------------------------------------------------------- loaders
@@ -346,7 +360,7 @@ def main():
         try:
             req = json.loads(line)
             op = getattr(worker, "op_" + req["op"])
-            send({"ok": True, "result": op(req)})
+            send_result(op(req))
             if req["op"] == "shutdown":
                 return 0
         except BaseException as e:  # noqa: BLE001 - every failure goes back to Rust

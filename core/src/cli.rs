@@ -114,3 +114,16 @@ impl StageContext {
         Ok(StageContext { graph_config, parameters })
     }
 }
+
+/// `TG_COMPLETIONS=<shell> tg-x` prints tg-x's shell completion script (bash, zsh, fish,
+/// elvish, powershell) and exits: what `cargo xtask completions` collects. Every binary calls
+/// this first with its clap definition.
+pub fn print_completions_if_asked<C: clap::CommandFactory>(program: &str) -> Option<ExitCode> {
+    let shell = std::env::var("TG_COMPLETIONS").ok()?;
+    let Ok(shell) = shell.parse::<clap_complete::Shell>() else {
+        eprintln!("{program}: error: TG_COMPLETIONS={shell}: unknown shell (bash, zsh, fish, elvish, powershell)");
+        return Some(ExitCode::from(crate::error::EXIT_USAGE));
+    };
+    clap_complete::generate(shell, &mut C::command(), program, &mut std::io::stdout());
+    Some(ExitCode::SUCCESS)
+}

@@ -73,7 +73,8 @@ pub struct LeanTask<V = ()> {
     pub dependencies: IndexMap<String, String>,
     pub soft_dependencies: Vec<String>,
     pub if_dependencies: Vec<String>,
-    pub optimization: Option<Value>,
+    /// Boxed: usually null, and a `Value` is large.
+    pub optimization: Option<Box<Value>>,
     pub task: Canon,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
@@ -92,7 +93,7 @@ impl<V> LeanTask<V> {
             dependencies: task.dependencies.clone(),
             soft_dependencies: task.soft_dependencies.clone(),
             if_dependencies: task.if_dependencies.clone(),
-            optimization: task.optimization.clone(),
+            optimization: task.optimization.clone().map(Box::new),
             task: Canon::of(&task.task)?,
             task_id: task.task_id.clone(),
             view,
@@ -109,7 +110,7 @@ impl<V> LeanTask<V> {
             dependencies: self.dependencies.clone(),
             soft_dependencies: self.soft_dependencies.clone(),
             if_dependencies: self.if_dependencies.clone(),
-            optimization: self.optimization.clone(),
+            optimization: self.optimization.as_deref().cloned(),
             task: self.task.parse()?,
             task_id: self.task_id.clone(),
         })
@@ -205,7 +206,7 @@ struct Wire {
     #[serde(default)]
     if_dependencies: Vec<String>,
     #[serde(default)]
-    optimization: Option<Value>,
+    optimization: Option<Box<Value>>,
     task: Box<RawValue>,
     #[serde(default)]
     task_id: Option<String>,

@@ -19,7 +19,11 @@ const SEED_SALT: u64 = 0x6d6f_7270_685f_6964;
 /// graph: index tasks for tasks with more than 64 routes, and the code-review task when the
 /// `code-review` parameter asks for it.
 #[derive(Parser, Debug)]
-#[command(name = PROGRAM, version)]
+#[command(
+    name = PROGRAM,
+    version,
+    after_help = "Example:\n  tg-optimize -p params.yml < target-graph.jsonl | tg-morph -p params.yml | tg-submit -p params.yml --dry-run"
+)]
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
@@ -39,6 +43,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = tg_core::cli::print_completions_if_asked::<Args>(PROGRAM) {
+        return code;
+    }
     tg_core::cli::main_with(PROGRAM, || run(Args::parse()))
 }
 

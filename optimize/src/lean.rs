@@ -67,7 +67,7 @@ impl OptTask for OptTaskLean {
     }
 
     fn optimization(&self) -> Option<&Value> {
-        self.optimization.as_ref()
+        self.optimization.as_deref()
     }
 
     fn always_target(&self) -> bool {

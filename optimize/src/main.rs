@@ -19,7 +19,11 @@ const PROGRAM: &str = "tg-optimize";
 /// TASKCLUSTER_ROOT_URL, with TASKCLUSTER_CLIENT_ID/TASKCLUSTER_ACCESS_TOKEN), to an index
 /// file (--index), or nowhere (no Taskcluster configured: the index is empty).
 #[derive(Parser, Debug)]
-#[command(name = PROGRAM, version)]
+#[command(
+    name = PROGRAM,
+    version,
+    after_help = "Example:\n  tg-resolve -p params.yml < full.jsonl | tg-optimize -p params.yml --index empty --seed 1 | tg-morph -p params.yml"
+)]
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
@@ -49,6 +53,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = tg_core::cli::print_completions_if_asked::<Args>(PROGRAM) {
+        return code;
+    }
     tg_core::cli::main_with(PROGRAM, || run(Args::parse()))
 }
 

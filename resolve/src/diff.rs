@@ -23,6 +23,9 @@ use tg_core::error::usage;
 pub const PROGRAM: &str = "tg-diff";
 
 const AFTER_HELP: &str = "\
+Example:
+  tg-load -p params.yml | tg-transform -p params.yml > today.jsonl && tg-diff yesterday.jsonl today.jsonl
+
 Inputs: JSON lines (tasks or label strings), or a JSON object keyed by label or taskId, or a JSON
 list of tasks or labels: any stage of tg-* or taskgraph's --json output.
 Output: '+ LABEL' added in NEW, '- LABEL' removed, '~ LABEL' changed, then '    PATH: OLD -> NEW'

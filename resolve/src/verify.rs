@@ -117,7 +117,7 @@ impl VerifyFacts {
             })),
         };
         VerifyFacts {
-            routes,
+            routes: routes.into(),
             treeherder: whole(body.member(1).member(0)),
             worker_type: whole(body.member(2)),
             provisioner_id: whole(body.member(3)),

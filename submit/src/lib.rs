@@ -58,7 +58,8 @@ Taskcluster: TASKCLUSTER_PROXY_URL, or TASKCLUSTER_ROOT_URL with TASKCLUSTER_CLI
 TASKCLUSTER_ACCESS_TOKEN (and TASKCLUSTER_CERTIFICATE). With none of them, or with --dry-run, the \
 exact createTask requests are written to DRY_RUN_DIR/createTask.jsonl instead.\n\n\
 The decision task id (TASK_ID) is every task's taskGroupId and the dependency of tasks with \
-none in the graph."
+none in the graph.",
+    after_help = "Example:\n  tg-morph -p params.yml < optimized.jsonl | tg-submit -p params.yml --state state/ --artifacts artifacts/"
 )]
 pub struct Opts {
     #[command(flatten)]

@@ -158,3 +158,14 @@ fn decision_script_submits_to_the_dry_run_queue() {
         assert!(out_dir.join("artifacts").join(artifact).is_file(), "missing artifact {artifact}");
     }
 }
+
+#[test]
+fn every_binary_has_help_with_a_pipeline_and_completions() {
+    for bin in ["tg-load", "tg-transform", "tg-resolve", "tg-diff", "tg-optimize", "tg-morph", "tg-submit", "tg-action"] {
+        let help = run_ok(&format!("{bin} --help"), &repo_root());
+        assert!(help.contains("Example") && help.contains(" | "), "{bin} --help shows no pipeline example");
+        let completion = run_ok(&format!("TG_COMPLETIONS=bash {bin}"), &repo_root());
+        assert!(completion.contains("complete -F"), "{bin}: no bash completion");
+    }
+    assert_eq!(sh("TG_COMPLETIONS=tcsh tg-load", &repo_root()).status.code(), Some(2));
+}

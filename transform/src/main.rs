@@ -47,6 +47,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = tg_core::cli::print_completions_if_asked::<Args>("tg-transform") {
+        return code;
+    }
     let args = Args::parse();
     main_with("tg-transform", || {
         let log = args.common.log("tg-transform");

@@ -5,6 +5,7 @@
 //! - `demo`: the README's main command: the pipeline end to end on the embedded `kinds/`.
 //! - `golden`: regenerate the Python reference outputs for `kinds/` (needs taskgraph 24.5.1).
 //! - `bench`: speed and memory against Python taskgraph (see `bench.rs`).
+//! - `completions`: shell completion scripts for every binary.
 
 mod bench;
 
@@ -33,6 +34,14 @@ enum Cmd {
     Demo,
     /// Regenerate tests/golden from Python taskgraph 24.5.1.
     Golden,
+    /// Write shell completion scripts for every tg-* binary into DIR.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(long, default_value = "bash")]
+        shell: String,
+        #[arg(long, default_value = "target/completions")]
+        dir: PathBuf,
+    },
     /// Speed and memory against Python taskgraph on synthetic and real-world configs.
     Bench {
         /// Synthetic config sizes (tasks), comma-separated.
@@ -65,6 +74,7 @@ fn main() -> Result<()> {
             run(Command::new("bash").arg("kinds/decision.sh").env("TG_BIN", root.join("target/release")))
         }
         Cmd::Golden => run(Command::new("bash").arg("tests/golden/regenerate.sh")),
+        Cmd::Completions { shell, dir } => completions(&root, &shell, &dir),
         Cmd::Bench { tasks, no_python, no_realworld, repeat } => {
             bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat })
         }
@@ -95,6 +105,25 @@ fn ci(_root: &Path) -> Result<()> {
     // The tests include tests/tests/realworld.rs, which runs ../shared/tools/fidelity.py for
     // full, target-graph and morphed on the release binaries and asserts every task identical.
     run(cargo().args(["test", "--release", "--workspace"]))
+}
+
+/// The binaries of the workspace, each printing its own completions (`TG_COMPLETIONS=<shell>`).
+const BINARIES: &[&str] =
+    &["tg-load", "tg-transform", "tg-resolve", "tg-diff", "tg-optimize", "tg-morph", "tg-submit", "tg-action"];
+
+fn completions(root: &Path, shell: &str, dir: &Path) -> Result<()> {
+    run(cargo().args(["build", "--release", "--bins", "-q"]))?;
+    std::fs::create_dir_all(dir)?;
+    for bin in BINARIES {
+        let out = Command::new(root.join("target/release").join(bin)).env("TG_COMPLETIONS", shell).output()?;
+        if !out.status.success() {
+            bail!("{bin}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let path = dir.join(format!("{bin}.{shell}"));
+        std::fs::write(&path, &out.stdout)?;
+        eprintln!("xtask: wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn fidelity(root: &Path, stage: &str) -> Result<bool> {

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use tg_resolve::diff::{run, DiffOptions, PROGRAM};
 
 fn main() -> ExitCode {
+    if let Some(code) = tg_core::cli::print_completions_if_asked::<DiffOptions>("tg-diff") {
+        return code;
+    }
     let opts = match DiffOptions::try_parse() {
         Ok(opts) => opts,
         Err(e) => {
