@@ -265,7 +265,7 @@ class Worker:
             # taskgraph reads config["transforms"] right after calling the loader, before
             # iterating its items: a loader that is a generator function cannot extend it.
             transforms = list(config["transforms"])
-            items = list(inputs)
+            items = list(inputs) if req.get("items", True) else []
         except Exception as e:
             raise BridgeError(f"{type(e).__name__}: {e}", kind=kind, step=f"loader {loader_path}") from e
         self.loader_configs[kind] = config

@@ -75,7 +75,9 @@ impl Worker {
     }
 
     /// Run the custom loader `loader` of `kind`. `dependencies` are the tasks of its
-    /// kind-dependencies (empty where the stage does not have them, as in tg-load).
+    /// kind-dependencies (empty where the stage does not have them, as in tg-load). Without
+    /// `items`, the loader is only called (which is when taskgraph reads the kind's transforms)
+    /// and the items it would yield are not consumed.
     pub fn run_loader(
         &mut self,
         kind: &str,
@@ -83,8 +85,10 @@ impl Worker {
         config: &Map<String, Value>,
         loader: &str,
         dependencies: &[&Task],
+        items: bool,
     ) -> anyhow::Result<LoaderOutput> {
         let mut body = Map::new();
+        body.insert("items".into(), json!(items));
         body.insert("kind".into(), json!(kind));
         body.insert("path".into(), json!(path.to_string_lossy()));
         body.insert("config".into(), Value::Object(config.clone()));

@@ -6,6 +6,7 @@
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
 //! ([`cli`]). Nothing here keeps global state.
 
+mod alloc;
 pub mod canonical;
 pub mod cli;
 pub mod config;

@@ -74,7 +74,7 @@ pub fn check_builtin_loaders(kinds: &[Kind]) -> anyhow::Result<()> {
 /// has none (they are made by tg-transform), so the loader gets an empty list. Each item's
 /// record name is its `name`, else its `label`, else its position.
 pub fn load_custom(kind: &Kind, worker: &mut Worker) -> anyhow::Result<Vec<Item>> {
-    let output = worker.run_loader(&kind.name, &kind.path, &kind.config, kind.loader(), &[])?;
+    let output = worker.run_loader(&kind.name, &kind.path, &kind.config, kind.loader(), &[], true)?;
     Ok(output
         .items
         .into_iter()

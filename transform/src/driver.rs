@@ -14,10 +14,10 @@
 //! `worker.implementation` or the worker-type alias; `index.type`). The native steps cannot
 //! call project functions, and the rest of the step must stay in step with them.
 //!
-//! Kinds with a custom loader get their transform list from the loader: the worker runs it
-//! again (with this kind's dependency tasks) and reports `config["transforms"]` afterwards
-//! (a loader may extend it, as taskgraph's default loader appends `run` and `task`). Its items
-//! are not used: the items come from tg-load's stream.
+//! Kinds with a custom loader get their transform list from the loader: the worker calls it
+//! again (with this kind's dependency tasks) and reports `config["transforms"]` right after the
+//! call, when taskgraph reads it (a loader may extend it, as taskgraph's default loader appends
+//! `run` and `task`). The items it would yield are not consumed: they come from tg-load's stream.
 
 use crate::registry::{self, DEFAULT_LOADER_TRANSFORMS};
 use crate::{TaskDict, TransformConfig, TransformFn};
@@ -248,7 +248,7 @@ fn transform_names(kind: &Kind, deps: &IndexMap<String, Task>, worker: Option<&m
             bad_input(format!("kind {}: loader {loader} is project code and the Python worker is not running", kind.name))
         })?;
         let deps: Vec<&Task> = deps.values().collect();
-        return Ok(worker.run_loader(&kind.name, &kind.path, &kind.config, loader, &deps)?.transforms);
+        return Ok(worker.run_loader(&kind.name, &kind.path, &kind.config, loader, &deps, false)?.transforms);
     }
     if loader == "taskgraph.loader.default:loader" {
         for t in DEFAULT_LOADER_TRANSFORMS {

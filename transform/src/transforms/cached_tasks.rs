@@ -48,7 +48,7 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
         pending.insert(label, task);
     }
     let labels: Vec<String> = pending.keys().cloned().collect();
-    let index_of = |label: &str| labels.iter().position(|l| l == label);
+    let index_of = |label: &str| pending.get_index_of(label);
 
     // parents[i]: in-kind tasks that task i depends on (distinct); children: the reverse.
     let mut parents: Vec<Vec<usize>> = vec![Vec::new(); labels.len()];

@@ -18,6 +18,7 @@ use crate::util::templates::substitute;
 use crate::util::format::format;
 use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 const CHUNK_CONFIG: StructDef = StructDef {
@@ -33,12 +34,18 @@ const CHUNK_SCHEMA: StructDef = StructDef {
 
 /// The module's transform sequence: validate, then chunk.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
-    let mut out = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        validate_struct(&CHUNK_SCHEMA, &task, "$")
-            .map_err(|e| task_error(config, &task, e))?;
-        let name_source = identity_of(&task);
-        out.extend(chunk_task(task).map_err(|e| task_error(config, &name_source, e))?);
+    // Tasks are independent: chunk them in parallel, keep their order, report the first error.
+    let results: Vec<anyhow::Result<Vec<TaskDict>>> = tasks
+        .into_par_iter()
+        .map(|task| {
+            validate_struct(&CHUNK_SCHEMA, &task, "$").map_err(|e| task_error(config, &task, e))?;
+            let name_source = identity_of(&task);
+            chunk_task(task).map_err(|e| task_error(config, &name_source, e))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        out.extend(result?);
     }
     Ok(out)
 }

@@ -21,6 +21,7 @@ use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{python_eq, setdefault_object, truthy};
 use crate::util::templates::substitute_task_fields;
 use crate::{task_error, TaskDict, TransformConfig};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 const MATRIX_CONFIG: StructDef = StructDef {
@@ -43,11 +44,17 @@ const MATRIX_SCHEMA: StructDef = StructDef {
 
 /// The module's transform sequence: validate, then split.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
-    let mut out = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        validate_struct(&MATRIX_SCHEMA, &task, "$")
-            .map_err(|e| task_error(config, &task, e))?;
-        out.extend(split_matrix(task).map_err(|(task, e)| task_error(config, &task, e))?);
+    // Tasks are independent: split them in parallel, keep their order, report the first error.
+    let results: Vec<anyhow::Result<Vec<TaskDict>>> = tasks
+        .into_par_iter()
+        .map(|task| {
+            validate_struct(&MATRIX_SCHEMA, &task, "$").map_err(|e| task_error(config, &task, e))?;
+            split_matrix(task).map_err(|(task, e)| task_error(config, &task, e))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        out.extend(result?);
     }
     Ok(out)
 }
@@ -132,18 +139,27 @@ fn split_matrix(mut task: TaskDict) -> Result<Vec<TaskDict>, (TaskDict, String)>
     if truthy_name.is_some() && !fields.iter().any(|f| f == "name") {
         fields.push("name".into());
     }
-    for new_task in &mut new_tasks {
-        if let Some(name) = truthy_name {
-            new_task.insert("name".into(), name.clone());
-        }
-        let matrix_values = new_task
-            .get("attributes")
-            .and_then(|a| a.get("matrix"))
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()));
-        let mut subs = Map::new();
-        subs.insert("matrix".into(), matrix_values);
-        substitute_task_fields(new_task, &fields, &subs).map_err(|e| (new_task.clone(), e))?;
+    // Each new task's substitutions are independent; the first failing one (in order) is reported.
+    let failure = new_tasks
+        .par_iter_mut()
+        .map(|new_task| {
+            if let Some(name) = truthy_name {
+                new_task.insert("name".into(), name.clone());
+            }
+            let matrix_values = new_task
+                .get("attributes")
+                .and_then(|a| a.get("matrix"))
+                .cloned()
+                .unwrap_or(Value::Object(Map::new()));
+            let mut subs = Map::new();
+            subs.insert("matrix".into(), matrix_values);
+            substitute_task_fields(new_task, &fields, &subs).map_err(|e| (new_task.clone(), e))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .find_map(Result::err);
+    match failure {
+        Some(failure) => Err(failure),
+        None => Ok(new_tasks),
     }
-    Ok(new_tasks)
 }
