@@ -4,7 +4,9 @@
 //! reader and writer ([`jsonl`]), the PyYAML-compatible YAML reader ([`yaml`]), the graph
 //! configuration ([`config`]), parameters ([`params`]), kind discovery ([`kinds`]), taskgraph's
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
-//! ([`cli`]). Nothing here keeps global state.
+//! ([`cli`]). The whole-graph stages keep tasks lean ([`lean`]: definitions as canonical JSON
+//! text, [`canonical`]). Nothing here keeps global state; the one global is the allocator every
+//! binary uses (mimalloc, `alloc.rs`).
 
 mod alloc;
 pub mod canonical;
@@ -18,6 +20,7 @@ pub mod kinds;
 pub mod lean;
 pub mod merge;
 pub mod params;
+pub mod py;
 pub mod task;
 pub mod taskcluster;
 pub mod yaml;

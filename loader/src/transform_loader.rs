@@ -102,17 +102,7 @@ impl<'k> ItemCollector<'k> {
     }
 }
 
-/// Python truthiness of a YAML value: `if defaults:`.
-fn is_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+use tg_core::py::truthy as is_truthy;
 
 /// The kind's `task-defaults`, or `None` when it is absent or falsy.
 fn kind_defaults<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Option<&'a Map<String, Value>>> {

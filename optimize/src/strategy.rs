@@ -257,17 +257,7 @@ fn index_search(
     Ok(Replacement::Keep)
 }
 
-/// Python truthiness of a JSON value.
-pub fn is_truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
+pub use tg_core::py::truthy as is_truthy;
 
 /// Strategies by name.
 #[derive(Clone, Debug)]

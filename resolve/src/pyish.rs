@@ -6,14 +6,7 @@ use serde_json::Value;
 
 /// Python's truthiness of a JSON value: `None`, `False`, `0`, `""`, `[]` and `{}` are false.
 pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
+    v.is_some_and(tg_core::py::truthy)
 }
 
 /// What Python's `str()` prints for a JSON value (strings bare, `None`, `True`, ...), as

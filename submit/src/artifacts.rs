@@ -133,17 +133,7 @@ pub fn runnable_jobs(full_graph: &[Value]) -> anyhow::Result<Map<String, Value>>
     Ok(out)
 }
 
-/// Python truthiness of a JSON value.
-fn is_truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
+use tg_core::py::truthy as is_truthy;
 
 /// Write every artifact the inputs allow into `dir`; returns the names written.
 pub fn write_all(

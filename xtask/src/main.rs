@@ -6,8 +6,10 @@
 //! - `golden`: regenerate the Python reference outputs for `kinds/` (needs taskgraph 24.5.1).
 //! - `bench`: speed and memory against Python taskgraph (see `bench.rs`).
 //! - `completions`: shell completion scripts for every binary.
+//! - `fuzz`: coverage-guided fuzzing of every parser (`fuzz.rs`, targets in `fuzz/`).
 
 mod bench;
+mod fuzz;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -34,6 +36,17 @@ enum Cmd {
     Demo,
     /// Regenerate tests/golden from Python taskgraph 24.5.1.
     Golden,
+    /// Coverage-guided fuzzing of the parsers (cargo-fuzz; see fuzz/README.md).
+    Fuzz {
+        /// One target (default: every target in turn).
+        target: Option<String>,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Minimise the corpora into fuzz/corpus/ instead of fuzzing.
+        #[arg(long)]
+        minimize: bool,
+    },
     /// Write shell completion scripts for every tg-* binary into DIR.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -74,6 +87,13 @@ fn main() -> Result<()> {
             run(Command::new("bash").arg("kinds/decision.sh").env("TG_BIN", root.join("target/release")))
         }
         Cmd::Golden => run(Command::new("bash").arg("tests/golden/regenerate.sh")),
+        Cmd::Fuzz { target, seconds, minimize } => {
+            if minimize {
+                fuzz::minimize(&root, target.as_deref())
+            } else {
+                fuzz::fuzz(&root, target.as_deref(), seconds)
+            }
+        }
         Cmd::Completions { shell, dir } => completions(&root, &shell, &dir),
         Cmd::Bench { tasks, no_python, no_realworld, repeat } => {
             bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat })

@@ -49,17 +49,7 @@ fn cache_pull_requests(config: &TransformConfig<'_>) -> bool {
     config.graph_config.taskgraph_key("cache-pull-requests").is_none_or(python_truthy)
 }
 
-/// Python's `bool(value)` for JSON values.
-pub fn python_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use tg_core::py::truthy as python_truthy;
 
 /// `time.strftime("%Y.%m.%d.%Y%m%d%H%M%S", time.gmtime(build_date))`.
 fn build_date_long(build_date: i64) -> String {

@@ -39,37 +39,7 @@ const RUN_TASK_SNIPPET: &[&str] = &[
 /// in taskgraph's `archive_files` dict; the map's byte order is the tar's member order).
 type ArchiveFiles = BTreeMap<Vec<u8>, TarMember>;
 
-/// Python's `posixpath.normpath`.
-pub fn normpath(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let initial_slashes = if path.starts_with("//") && !path.starts_with("///") {
-        2
-    } else if path.starts_with('/') {
-        1
-    } else {
-        0
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for comp in path.split('/') {
-        if comp.is_empty() || comp == "." {
-            continue;
-        }
-        if comp != ".." || (initial_slashes == 0 && parts.is_empty()) || parts.last() == Some(&"..") {
-            parts.push(comp);
-        } else if !parts.is_empty() {
-            parts.pop();
-        }
-    }
-    let joined = parts.join("/");
-    let out = "/".repeat(initial_slashes) + &joined;
-    if out.is_empty() {
-        ".".into()
-    } else {
-        out
-    }
-}
+pub use super::pypath::normpath;
 
 /// Python's `posixpath.join(a, b)`.
 fn posix_join(a: &str, b: &str) -> String {

@@ -3,17 +3,7 @@
 
 use serde_json::{Map, Number, Value};
 
-/// Python `bool(value)`: `None`, `False`, `0`, `0.0`, `""`, `[]`, `{}` are false.
-pub fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use tg_core::py::truthy;
 
 /// A number (or bool) as Python compares it numerically.
 fn numeric(value: &Value) -> Option<f64> {

@@ -8,17 +8,7 @@ use tg_core::task::Task;
 /// The artifact prefix when a task sets none.
 pub const DEFAULT_ARTIFACT_PREFIX: &str = "public/build";
 
-/// Python truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+use tg_core::py::truthy;
 
 /// `attributes.artifact_prefix or "public/build"`, given a task's attributes (if any).
 pub fn artifact_prefix_from_attributes(attributes: Option<&Value>) -> String {

@@ -77,17 +77,7 @@ pub fn python_int(value: &Value) -> Result<i64, String> {
     }
 }
 
-/// Python truthiness of a JSON value.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use tg_core::py::truthy;
 
 /// `bool(m.get(key))`.
 pub fn truthy_key(m: &Map<String, Value>, key: &str) -> bool {
