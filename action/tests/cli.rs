@@ -71,16 +71,16 @@ fn bad_input_exits_1_and_creates_nothing() {
         &out,
         &art,
         1,
-        "add-new-jobs: the input does not match the action's schema: input.tasks: expected array, got a string (\"lint-audit\")",
+        "add-new-jobs: the input does not match the action's schema: input.tasks: \"lint-audit\" is not of type \"array\"",
     );
     let (out, art) = test_mode(&work, "add-new-jobs", Some(json!({"tasks": ["lint-audit"], "times": 101})), &[]);
     assert_refused(&out, &art, 1, "add-new-jobs: the input does not match the action's schema: input.times: 101 is greater than the maximum of 100");
     let (out, art) = test_mode(&work, "add-new-jobs", None, &[]);
-    assert_refused(&out, &art, 1, "add-new-jobs: the input does not match the action's schema: input: expected object, got null");
+    assert_refused(&out, &art, 1, "add-new-jobs: the input does not match the action's schema: input: null is not of type \"object\"");
     let (out, art) = test_mode(&work, "add-new-jobs", Some(json!({"times": 2})), &[]);
     assert_refused(&out, &art, 1, "input.tasks: required (a list of task labels)");
     let (out, art) = test_mode(&work, "retrigger-multiple", Some(json!({"requests": [{"tasks": [], "label": "x"}]})), &[]);
-    assert_refused(&out, &art, 1, "retrigger-multiple: the input does not match the action's schema: input.requests[0].label: unexpected property");
+    assert_refused(&out, &art, 1, "retrigger-multiple: the input does not match the action's schema: input.requests[0]: Additional properties are not allowed ('label' was unexpected)");
     let (out, art) = test_mode(&work, "retrigger", Some(json!({"force": true})), &[]);
     assert_refused(&out, &art, 1, "retrigger applies to a task: give the task's id");
 

@@ -63,48 +63,74 @@ pub fn evaluate_keyed_by(
         let Some((by_key, alternatives)) = single_by_key(value) else {
             return Ok(value.clone());
         };
-        let keyed_by = &by_key[3..];
-        if opts.defer.contains(&keyed_by) {
-            return Ok(value.clone());
+        match choose(by_key, alternatives, item_name, attributes, opts)? {
+            Some(next) => value = next,
+            None => return Ok(value.clone()),
         }
-        let Value::Object(alternatives) = alternatives else {
-            return Err(format!("{by_key} in {item_name}: expected a mapping of alternatives"));
+    }
+}
+
+/// [`evaluate_keyed_by`] of `{by_key: alternatives}`, without building that mapping (the
+/// alternatives may be a large borrowed table, such as the worker aliases).
+pub fn evaluate_keyed_by_alternatives(
+    by_key: &str,
+    alternatives: &Value,
+    item_name: &str,
+    attributes: &dyn Fn(&str) -> Option<Value>,
+    opts: KeyedByOptions<'_>,
+) -> Result<Value, String> {
+    match choose(by_key, alternatives, item_name, attributes, opts)? {
+        Some(next) => evaluate_keyed_by(next, item_name, attributes, opts),
+        None => {
+            let mut deferred = Map::new();
+            deferred.insert(by_key.to_string(), alternatives.clone());
+            Ok(Value::Object(deferred))
+        }
+    }
+}
+
+/// One step: the alternative `by_key` picks, or `None` when it is deferred.
+fn choose<'a>(
+    by_key: &str,
+    alternatives: &'a Value,
+    item_name: &str,
+    attributes: &dyn Fn(&str) -> Option<Value>,
+    opts: KeyedByOptions<'_>,
+) -> Result<Option<&'a Value>, String> {
+    let keyed_by = &by_key[3..];
+    if opts.defer.contains(&keyed_by) {
+        return Ok(None);
+    }
+    let Value::Object(alternatives) = alternatives else {
+        return Err(format!("{by_key} in {item_name}: expected a mapping of alternatives"));
+    };
+    if alternatives.len() == 1 && alternatives.contains_key("default") {
+        return Err(format!(
+            "Keyed-by '{keyed_by}' unnecessary with only value 'default' found, when determining item {item_name}"
+        ));
+    }
+    let key = attributes(keyed_by).filter(|v| !v.is_null());
+    let Some(key) = key else {
+        return match alternatives.get("default") {
+            Some(v) => Ok(Some(v)),
+            None => Err(format!(
+                "No attribute {keyed_by} and no value for 'default' found while determining item {item_name}"
+            )),
         };
-        if alternatives.len() == 1 && alternatives.contains_key("default") {
-            return Err(format!(
-                "Keyed-by '{keyed_by}' unnecessary with only value 'default' found, when determining item {item_name}"
-            ));
-        }
-        let key = attributes(keyed_by).filter(|v| !v.is_null());
-        let Some(key) = key else {
-            match alternatives.get("default") {
-                Some(v) => {
-                    value = v;
-                    continue;
-                }
-                None => {
-                    return Err(format!(
-                        "No attribute {keyed_by} and no value for 'default' found while determining item {item_name}"
-                    ))
-                }
-            }
-        };
-        let matches = keymatch(alternatives, &key);
-        if opts.enforce_single_match && matches.len() > 1 {
-            return Err(format!(
-                "Multiple matching values for {keyed_by} {} found while determining item {item_name}",
-                python_repr(&key)
-            ));
-        }
-        match matches.first() {
-            Some(v) => value = v,
-            None => {
-                return Err(format!(
-                    "No {keyed_by} matching {} nor 'default' found while determining item {item_name}",
-                    python_repr(&key)
-                ))
-            }
-        }
+    };
+    let matches = keymatch(alternatives, &key);
+    if opts.enforce_single_match && matches.len() > 1 {
+        return Err(format!(
+            "Multiple matching values for {keyed_by} {} found while determining item {item_name}",
+            python_repr(&key)
+        ));
+    }
+    match matches.first() {
+        Some(v) => Ok(Some(v)),
+        None => Err(format!(
+            "No {keyed_by} matching {} nor 'default' found while determining item {item_name}",
+            python_repr(&key)
+        )),
     }
 }
 

@@ -99,17 +99,44 @@ fn got(value: &Value) -> &'static str {
     }
 }
 
-/// An error at `path` (`$` alone gets no suffix, as in msgspec).
-fn at(message: String, path: &str) -> String {
-    if path == "$" {
-        message
-    } else {
-        format!("{message} - at `{path}`")
+/// Where a value is, msgspec-style (`$`, `$.run`, `$.run.command[0]`), built up as validation
+/// descends but rendered only for an error message.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    Root(&'a str),
+    Key(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+    Entries(&'a Loc<'a>),
+}
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Loc::Root(path) => f.write_str(path),
+            Loc::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Loc::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Loc::Entries(parent) => write!(f, "{parent}[...]"),
+        }
     }
 }
 
-fn mismatch(ty: &Ty, value: &Value, path: &str) -> String {
-    at(format!("Expected `{}`, got `{}`", expected(ty), got(value)), path)
+impl Loc<'_> {
+    fn is_root_dollar(&self) -> bool {
+        matches!(self, Loc::Root("$"))
+    }
+}
+
+/// An error at `loc` (`$` alone gets no suffix, as in msgspec).
+fn at(message: String, loc: &Loc) -> String {
+    if loc.is_root_dollar() {
+        message
+    } else {
+        format!("{message} - at `{loc}`")
+    }
+}
+
+fn mismatch(ty: &Ty, value: &Value, loc: &Loc) -> String {
+    at(format!("Expected `{}`, got `{}`", expected(ty), got(value)), loc)
 }
 
 /// Does this (non-union) type take values of the JSON type of `value`?
@@ -131,32 +158,36 @@ fn accepts_kind(ty: &Ty, value: &Value) -> bool {
 
 /// Validate `value` against `ty`; `path` is the msgspec-style location (`$`, `$.run`, ...).
 pub fn validate(ty: &Ty, value: &Value, path: &str) -> Result<(), String> {
+    validate_at(ty, value, &Loc::Root(path))
+}
+
+fn validate_at(ty: &Ty, value: &Value, loc: &Loc) -> Result<(), String> {
     match ty {
         Ty::Union(members) => match members.iter().find(|m| accepts_kind(m, value)) {
-            Some(member) => validate(member, value, path),
-            None => Err(mismatch(ty, value, path)),
+            Some(member) => validate_at(member, value, loc),
+            None => Err(mismatch(ty, value, loc)),
         },
         Ty::Checked(inner, check) => {
-            validate(inner, value, path)?;
-            check(value).map_err(|e| at(e, path))
+            validate_at(inner, value, loc)?;
+            check(value).map_err(|e| at(e, loc))
         }
-        _ if !accepts_kind(ty, value) => Err(mismatch(ty, value, path)),
+        _ if !accepts_kind(ty, value) => Err(mismatch(ty, value, loc)),
         Ty::Literal(allowed) => match value {
             Value::String(s) if allowed.contains(&s.as_str()) => Ok(()),
-            Value::String(s) => Err(at(format!("Invalid enum value '{s}'"), path)),
-            _ => Err(mismatch(ty, value, path)),
+            Value::String(s) => Err(at(format!("Invalid enum value '{s}'"), loc)),
+            _ => Err(mismatch(ty, value, loc)),
         },
         Ty::List(item) => {
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-            items.iter().enumerate().try_for_each(|(i, v)| validate(item, v, &format!("{path}[{i}]")))
+            items.iter().enumerate().try_for_each(|(i, v)| validate_at(item, v, &Loc::Index(loc, i)))
         }
         Ty::Dict(item) => {
             let entries = value.as_object().into_iter().flatten();
-            entries.into_iter().try_for_each(|(_, v)| validate(item, v, &format!("{path}[...]")))
+            entries.into_iter().try_for_each(|(_, v)| validate_at(item, v, &Loc::Entries(loc)))
         }
         Ty::Struct(def) => match value {
-            Value::Object(m) => validate_struct(def, m, path),
-            _ => Err(mismatch(ty, value, path)),
+            Value::Object(m) => validate_struct_at(def, m, loc),
+            _ => Err(mismatch(ty, value, loc)),
         },
         _ => Ok(()),
     }
@@ -164,15 +195,19 @@ pub fn validate(ty: &Ty, value: &Value, path: &str) -> Result<(), String> {
 
 /// Validate a mapping against a struct definition.
 pub fn validate_struct(def: &StructDef, m: &Map<String, Value>, path: &str) -> Result<(), String> {
+    validate_struct_at(def, m, &Loc::Root(path))
+}
+
+fn validate_struct_at(def: &StructDef, m: &Map<String, Value>, loc: &Loc) -> Result<(), String> {
     for (key, value) in m {
         match def.fields.iter().find(|f| f.name == key) {
-            Some(field) => validate(&field.ty, value, &format!("{path}.{key}"))?,
-            None if def.forbid_unknown => return Err(at(format!("Object contains unknown field `{key}`"), path)),
+            Some(field) => validate_at(&field.ty, value, &Loc::Key(loc, key))?,
+            None if def.forbid_unknown => return Err(at(format!("Object contains unknown field `{key}`"), loc)),
             None => {}
         }
     }
     match def.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
-        Some(field) => Err(at(format!("Object missing required field `{}`", field.name), path)),
+        Some(field) => Err(at(format!("Object missing required field `{}`", field.name), loc)),
         None => Ok(()),
     }
 }

@@ -5,8 +5,8 @@
 //! Two built-in aliases need no config: `always-optimized` and `succeed`.
 
 use super::format::format;
-use super::keyed_by::{evaluate_keyed_by, KeyedByOptions};
-use serde_json::{json, Map, Value};
+use super::keyed_by::{evaluate_keyed_by, evaluate_keyed_by_alternatives, KeyedByOptions};
+use serde_json::{Map, Value};
 use tg_core::config::GraphConfig;
 
 /// A built-in worker type: (alias = implementation, provisioner, worker-type).
@@ -17,18 +17,14 @@ fn builtin(alias: &str) -> Option<(&'static str, &'static str, &'static str)> {
     BUILTIN_TYPES.iter().find(|(name, _, _)| *name == alias).copied()
 }
 
-/// `graph_config["workers"]["aliases"]`, or an empty mapping.
-fn aliases(graph_config: &GraphConfig) -> Value {
-    graph_config.get("workers").and_then(|w| w.get("aliases")).cloned().unwrap_or_else(|| json!({}))
-}
-
 /// The alias entry matching `alias` (exact key, else regex keys, else `default`).
 fn alias_config(graph_config: &GraphConfig, by_key: &str, attr: &str, alias: &str, item: &str) -> Result<Map<String, Value>, String> {
-    let mut wrapped = Map::new();
-    wrapped.insert(by_key.to_string(), aliases(graph_config));
+    // `{by_key: aliases}` evaluated in place: the aliases table is borrowed, not copied per task.
+    let empty = Value::Object(Map::new());
+    let aliases = graph_config.get("workers").and_then(|w| w.get("aliases")).unwrap_or(&empty);
     let alias_value = Value::String(alias.to_string());
     let lookup = |k: &str| (k == attr).then(|| alias_value.clone());
-    match evaluate_keyed_by(&Value::Object(wrapped), item, &lookup, KeyedByOptions::default())? {
+    match evaluate_keyed_by_alternatives(by_key, aliases, item, &lookup, KeyedByOptions::default())? {
         Value::Object(m) => Ok(m),
         other => Err(format!("worker alias {alias}: expected a mapping, got {other}")),
     }

@@ -87,8 +87,33 @@ impl std::fmt::Display for SchemaError {
     }
 }
 
+/// Where a value is (`$`, `$.a`, `$.a[0]`, `$.a[...]`), built up as validation descends but
+/// rendered only for an error.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    Root(&'a str),
+    Key(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+    Entries(&'a Loc<'a>),
+}
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Loc::Root(path) => f.write_str(path),
+            Loc::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Loc::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Loc::Entries(parent) => write!(f, "{parent}[...]"),
+        }
+    }
+}
+
 /// Check `value` against `ty`; `path` names the value (`$` for the root).
 pub fn validate(ty: &Ty, value: &Value, path: &str) -> Result<(), SchemaError> {
+    validate_at(ty, value, &Loc::Root(path))
+}
+
+fn validate_at(ty: &Ty, value: &Value, loc: &Loc) -> Result<(), SchemaError> {
     let members: &[Ty] = match ty {
         Ty::Union(members) => members,
         single => std::slice::from_ref(single),
@@ -99,10 +124,10 @@ pub fn validate(ty: &Ty, value: &Value, path: &str) -> Result<(), SchemaError> {
     let Some(member) = members.iter().find(|m| accepts_kind(m, value)) else {
         return Err(SchemaError {
             message: format!("Expected `{}`, got `{}`", expected_names(members), json_kind(value)),
-            path: path.to_string(),
+            path: loc.to_string(),
         });
     };
-    check_member(member, value, path)
+    check_member(member, value, loc)
 }
 
 /// Whether `ty` is the union member msgspec picks for a value of this JSON kind.
@@ -121,45 +146,44 @@ fn accepts_kind(ty: &Ty, value: &Value) -> bool {
 }
 
 /// The member's own checks, once its JSON kind matched.
-fn check_member(ty: &Ty, value: &Value, path: &str) -> Result<(), SchemaError> {
+fn check_member(ty: &Ty, value: &Value, loc: &Loc) -> Result<(), SchemaError> {
     match (ty, value) {
         (Ty::Lit(allowed), Value::String(s)) if !allowed.contains(&s.as_str()) => Err(SchemaError {
             message: format!("Invalid enum value {}", crate::util::format::python_repr(value)),
-            path: path.to_string(),
+            path: loc.to_string(),
         }),
         (Ty::List(item), Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {
-                validate(item, v, &format!("{path}[{i}]"))?;
+                validate_at(item, v, &Loc::Index(loc, i))?;
             }
             Ok(())
         }
         (Ty::Dict(item), Value::Object(m)) => {
             for v in m.values() {
-                validate(item, v, &format!("{path}[...]"))?;
+                validate_at(item, v, &Loc::Entries(loc))?;
             }
             Ok(())
         }
-        (Ty::Struct(st), Value::Object(m)) => validate_struct(st, m, path),
-        (Ty::Union(_), v) => validate(ty, v, path),
+        (Ty::Struct(st), Value::Object(m)) => validate_struct(st, m, loc),
+        (Ty::Union(_), v) => validate_at(ty, v, loc),
         _ => Ok(()),
     }
 }
 
 /// Check a mapping against a struct schema (what `Schema.validate(mapping)` does).
 pub fn validate_mapping(st: &StructTy, m: &Map<String, Value>) -> Result<(), SchemaError> {
-    validate_struct(st, m, "$")
+    validate_struct(st, m, &Loc::Root("$"))
 }
 
 /// Fields in input order, then missing required fields, then `__post_init__`.
-fn validate_struct(st: &StructTy, m: &Map<String, Value>, path: &str) -> Result<(), SchemaError> {
-    let child = |name: &str| if path == "$" { format!("$.{name}") } else { format!("{path}.{name}") };
+fn validate_struct(st: &StructTy, m: &Map<String, Value>, loc: &Loc) -> Result<(), SchemaError> {
     for (key, v) in m {
         match st.fields.iter().find(|f| f.name == key) {
-            Some(field) => validate(&field.ty, v, &child(key))?,
+            Some(field) => validate_at(&field.ty, v, &Loc::Key(loc, key))?,
             None if st.forbid_unknown => {
                 return Err(SchemaError {
                     message: format!("Object contains unknown field `{key}`"),
-                    path: path.to_string(),
+                    path: loc.to_string(),
                 })
             }
             None => {}
@@ -168,11 +192,11 @@ fn validate_struct(st: &StructTy, m: &Map<String, Value>, path: &str) -> Result<
     if let Some(missing) = st.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
         return Err(SchemaError {
             message: format!("Object missing required field `{}`", missing.name),
-            path: path.to_string(),
+            path: loc.to_string(),
         });
     }
     if let Some(check) = st.post_init {
-        check(m).map_err(|message| SchemaError { message, path: path.to_string() })?;
+        check(m).map_err(|message| SchemaError { message, path: loc.to_string() })?;
     }
     Ok(())
 }
