@@ -73,6 +73,9 @@ fn parse_iso(text: &str) -> Option<Instant> {
     let y: i64 = date_parts.next()?.parse().ok()?;
     let mo: u32 = date_parts.next()?.parse().ok()?;
     let d: u32 = date_parts.next()?.parse().ok()?;
+    if !(1..=9999).contains(&y) {
+        return None;
+    }
     let (hms, frac) = match time.split_once('.') {
         Some((hms, frac)) => (hms, frac),
         None => (time, ""),

@@ -34,6 +34,9 @@ pub const TARGETS: &[(&str, &str)] = &[
 /// Largest input the fuzzer makes (bytes); seed files above it are skipped.
 const MAX_LEN: usize = 16 * 1024;
 
+/// Longest input kept in the committed corpus (longer ones are cut when merging).
+const COMMITTED_MAX_LEN: usize = 2048;
+
 /// Fuzz `target` (or every target, one after the other) for `seconds` each.
 pub fn fuzz(root: &Path, target: Option<&str>, seconds: u64) -> Result<()> {
     let targets = selected_targets(target)?;
@@ -80,8 +83,8 @@ pub fn fuzz(root: &Path, target: Option<&str>, seconds: u64) -> Result<()> {
 
 /// Minimise the scratch and committed corpora of `target` (or every target) into
 /// `fuzz/corpus/<target>/`, replacing it: what to commit after a long run. The seeds are
-/// remade at every run, so the committed corpus keeps only what adds coverage beyond them
-/// (libFuzzer's `-merge=1` into a directory that starts with the seeds).
+/// remade at every run, so the committed corpus keeps only inputs that reach code (edges) the
+/// seeds do not (libFuzzer's `-merge=1` into a directory that starts with the seeds).
 pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
     let targets = selected_targets(target)?;
     let fuzz_dir = root.join("fuzz");
@@ -99,7 +102,9 @@ pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
         let seeded = write_seeds(root, name, &seeds)?;
         write_seeds(root, name, &merged)?;
         let dirs = [&merged, &committed, &scratch].map(|d| d.display().to_string());
-        let args = [&dirs[..], &["--".into(), "-merge=1".into(), format!("-max_len={MAX_LEN}"), "-timeout=20".into()]].concat();
+        // Edges only (no hit counts) and short inputs: a small corpus to commit.
+        let merge = ["-merge=1".to_string(), "-use_counters=0".into(), format!("-max_len={COMMITTED_MAX_LEN}"), "-timeout=20".into()];
+        let args = [&dirs[..], &["--".to_string()], &merge[..]].concat();
         run_cargo_fuzz(&toolchain, &fuzz_dir, &["run", name], &args)?;
         let _ = std::fs::remove_dir_all(&committed);
         std::fs::create_dir_all(&committed).with_context(|| format!("cannot create {}", committed.display()))?;

@@ -92,6 +92,9 @@ fn lookup<'a>(field: &str, fields: &'a Map<String, Value>) -> Result<&'a Value, 
     Ok(value)
 }
 
+/// The widest padding a format spec may ask for (Python would try, and fail with MemoryError).
+const MAX_WIDTH: usize = 1 << 16;
+
 /// Fill/align/width/zero-pad; other specs are refused rather than guessed.
 fn apply_spec(text: &str, spec: &str, value: &Value) -> Result<String, String> {
     if spec.is_empty() {
@@ -99,7 +102,10 @@ fn apply_spec(text: &str, spec: &str, value: &Value) -> Result<String, String> {
     }
     let re = regex::Regex::new(r"^(?:(.)?([<>^]))?(0)?(\d+)?(d|s)?$").map_err(|e| e.to_string())?;
     let caps = re.captures(spec).ok_or_else(|| format!("unsupported format spec '{spec}'"))?;
-    let width: usize = caps.get(4).map_or(Ok(0), |m| m.as_str().parse()).map_err(|_| "bad width".to_string())?;
+    let width: usize = caps.get(4).map_or(Ok(0), |m| m.as_str().parse()).map_err(|_| "Too many decimal digits in format string".to_string())?;
+    if width > MAX_WIDTH {
+        return Err(format!("format width {width} is larger than {MAX_WIDTH}"));
+    }
     let len = text.chars().count();
     if len >= width {
         return Ok(text.to_string());
@@ -190,6 +196,13 @@ mod tests {
         for (template, expected) in cases {
             assert_eq!(format(template, fields).unwrap(), expected, "{template}");
         }
+    }
+
+    #[test]
+    fn a_huge_width_is_an_error() {
+        let fields = json!({"a": "x"});
+        assert!(format("{a:>5555555555550}", fields.as_object().unwrap()).unwrap_err().contains("format width"));
+        assert!(format("{a:>99999999999999999999999}", fields.as_object().unwrap()).is_err());
     }
 
     #[test]
