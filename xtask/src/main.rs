@@ -124,7 +124,7 @@ fn ci(_root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "--workspace", "--bins"]))?;
     // The tests include tests/tests/realworld.rs, which runs ../shared/tools/fidelity.py for
     // full, target-graph and morphed on the release binaries and asserts every task identical.
-    run(cargo().args(["test", "--release", "--workspace"]))
+    run(cargo().args(["test", "--release", "--workspace", "--no-fail-fast"]))
 }
 
 /// The binaries of the workspace, each printing its own completions (`TG_COMPLETIONS=<shell>`).
