@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use tg_core::cli::Log;
 use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, usage};
+use tg_core::quote::capped;
 use tg_core::params::Parameters;
 use tg_optimize::index::{EmptyIndex, IndexSource, TaskclusterIndex};
 use tg_optimize::references::ArtifactUrls;
@@ -108,7 +109,7 @@ pub fn dispatch(runner: &mut Runner, request: &Request) -> anyhow::Result<()> {
 
 /// The error for a callback nobody registered, listing the known ones.
 pub fn unknown_callback(name: &str) -> anyhow::Error {
-    bad_input(format!("Unknown callback: {name}. Known callbacks: {}", crate::registry::callback_names().join(", ")))
+    bad_input(format!("Unknown callback: {}. Known callbacks: {}", capped(name), crate::registry::callback_names().join(", ")))
 }
 
 impl Runner<'_> {
@@ -174,7 +175,7 @@ impl Runner<'_> {
             .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| bad_input(format!("task {task_id}: its definition has no metadata.name")))
+            .ok_or_else(|| bad_input(format!("task {}: its definition has no metadata.name", capped(task_id))))
     }
 
     /// taskgraph's `_rerun_task`.
@@ -220,7 +221,7 @@ fn labels(input: &Value, key: &str, path: &str) -> anyhow::Result<Vec<String>> {
             .iter()
             .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad_input(format!("{path}: expected labels"))))
             .collect(),
-        Some(other) => Err(bad_input(format!("{path}: expected a list of labels, got {other}"))),
+        Some(other) => Err(bad_input(format!("{path}: expected a list of labels, got {}", capped(&other.to_string())))),
         None => Err(bad_input(format!("{path}: required (a list of task labels)"))),
     }
 }
@@ -232,7 +233,7 @@ fn times(input: &Value) -> anyhow::Result<u64> {
         Some(v) => v
             .as_u64()
             .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
-            .ok_or_else(|| bad_input(format!("input.times: expected a count, got {v}"))),
+            .ok_or_else(|| bad_input(format!("input.times: expected a count, got {}", capped(&v.to_string())))),
     }
 }
 
@@ -253,7 +254,7 @@ fn add_new_jobs(runner: &mut Runner, request: &Request) -> anyhow::Result<()> {
     let mut to_run = BTreeSet::new();
     for label in labels(&request.input, "tasks", "input.tasks")? {
         if decision.full_graph.position(&label).is_none() {
-            return Err(bad_input(format!("{label} was not found in the task-graph")));
+            return Err(bad_input(format!("{} was not found in the task-graph", capped(&label))));
         }
         to_run.insert(label);
     }
@@ -318,25 +319,29 @@ fn downstream_of(decision: &Decision, label: &str) -> anyhow::Result<BTreeSet<St
     let graph = &decision.full_graph;
     let start = graph
         .position(label)
-        .ok_or_else(|| bad_input(format!("Unknown nodes in transitive closure: {label}")))?;
+        .ok_or_else(|| bad_input(format!("Unknown nodes in transitive closure: {}", capped(label))))?;
     let dependents = graph.dependent_positions();
+    // Positions come from the graph's own index and edges: all below `graph.len()`.
     let mut seen = vec![false; graph.len()];
-    seen[start] = true;
-    let mut queue = vec![start];
+    let mut queue = Vec::new();
+    let mut visit = |i: usize, queue: &mut Vec<usize>| {
+        if let Some(flag @ false) = seen.get_mut(i) {
+            *flag = true;
+            queue.push(i);
+        }
+    };
+    visit(start, &mut queue);
     while let Some(i) = queue.pop() {
-        for &d in &dependents[i] {
-            if !seen[d] {
-                seen[d] = true;
-                queue.push(d);
-            }
+        for &d in dependents.get(i).into_iter().flatten() {
+            visit(d, &mut queue);
         }
     }
     Ok(graph
         .tasks
         .iter()
-        .enumerate()
-        .filter(|(i, t)| seen[*i] && decision.label_to_taskid.contains_key(&t.label))
-        .map(|(_, t)| t.label.clone())
+        .zip(&seen)
+        .filter(|&(t, &seen)| seen && decision.label_to_taskid.contains_key(&t.label))
+        .map(|(t, _)| t.label.clone())
         .collect())
 }
 
@@ -345,7 +350,7 @@ fn retrigger_multiple(runner: &mut Runner, request: &Request) -> anyhow::Result<
     let requests: Vec<Value> = match request.input.get("requests") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
-        Some(other) => return Err(bad_input(format!("input.requests: expected a list, got {other}"))),
+        Some(other) => return Err(bad_input(format!("input.requests: expected a list, got {}", capped(&other.to_string())))),
     };
     let artifacts = runner.artifacts.clone();
     let mut suffixes = Vec::new();
@@ -359,7 +364,7 @@ fn retrigger_multiple(runner: &mut Runner, request: &Request) -> anyhow::Result<
             let task_id = decision
                 .label_to_taskid
                 .get(label)
-                .ok_or_else(|| bad_input(format!("{path}: {label} has no taskId in label-to-taskid.json")))?;
+                .ok_or_else(|| bad_input(format!("{path}: {} has no taskId in label-to-taskid.json", capped(label))))?;
             runner.rerun_task(task_id, label)?;
         }
         let to_run: BTreeSet<String> = retrigger_tasks.into_iter().collect();

@@ -31,6 +31,7 @@ use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, remote};
 use tg_core::graph::TaskGraph;
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 use tg_optimize::index::IndexSource;
 use tg_optimize::references::ArtifactUrls;
@@ -101,7 +102,8 @@ impl Creator<'_> {
     /// The closure of `to_run` in the full graph, with the action's changes to each task.
     fn target_graph(&self, to_run: &BTreeSet<String>) -> anyhow::Result<TaskGraph> {
         let full = &self.decision.full_graph;
-        let unknown: Vec<&str> = to_run.iter().filter(|l| full.position(l).is_none()).map(String::as_str).collect();
+        let unknown: Vec<String> =
+            to_run.iter().filter(|l| full.position(l).is_none()).map(|l| capped(l).to_string()).collect();
         if !unknown.is_empty() {
             return Err(bad_input(format!("Unknown nodes in transitive closure: {}", unknown.join(", "))));
         }
@@ -110,13 +112,12 @@ impl Creator<'_> {
         let parent = self.own_task_id.clone().unwrap_or_default();
         let extra_dependency = self.own_task_id.clone().filter(|own| *own != self.decision.task_id);
         let mut tasks = Vec::new();
-        for (i, task) in full.tasks.iter().enumerate().filter(|(i, _)| member[*i]) {
+        for (task, _) in full.tasks.iter().zip(&member).filter(|&(_, &member)| member) {
             let mut task = task.clone();
             set_parent(&mut task, &parent)?;
             if let Some(own) = &extra_dependency {
                 add_dependency(&mut task, own)?;
             }
-            debug_assert!(member[i]);
             tasks.push(task);
         }
         TaskGraph::checked(tasks)
@@ -150,9 +151,15 @@ impl Creator<'_> {
         match &mut self.sink {
             Sink::Print(out) => {
                 for i in graph.creation_order() {
-                    for copy in 0..copies[i] {
-                        let id = duplicate_task_id(&graph.task_ids[i], copy);
-                        print_request(&mut **out, &id, &definitions[i])?;
+                    // Positions of `graph`, which `copies`, `task_ids` and `definitions` follow.
+                    let (Some(&copies), Some(task_id), Some(definition)) =
+                        (copies.get(i), graph.task_ids.get(i), definitions.get(i))
+                    else {
+                        continue;
+                    };
+                    for copy in 0..copies {
+                        let id = duplicate_task_id(task_id, copy);
+                        print_request(&mut **out, &id, definition)?;
                         self.created += 1;
                     }
                 }
@@ -165,6 +172,7 @@ impl Creator<'_> {
                     copies: &copies,
                     concurrency: *concurrency,
                     progress_every: std::time::Duration::from_secs(2),
+                    progress: tg_submit::progress::style_for_stderr(&self.log),
                 };
                 let outcome = submit(&plan, &*queue, None, &self.log)?;
                 self.created += outcome.created;
@@ -194,14 +202,14 @@ impl Creator<'_> {
         map.insert("schedulerId".into(), Value::String(scheduler));
         let label = map.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?").to_string();
         let definition = tg_submit::time::resolve_timestamps(&definition, self.now)
-            .map_err(|m| bad_input(format!("task {label}: task.{m}")))?;
+            .map_err(|m| bad_input(format!("task {}: task.{m}", capped(&label))))?;
         match &mut self.sink {
             Sink::Print(out) => print_request(&mut **out, &task_id, &definition)?,
             Sink::Queue { queue, .. } => {
                 self.log.info(format!("Creating task with taskId {task_id} for {label}"));
                 queue
                     .create_task(&task_id, &definition)
-                    .map_err(|e| remote(format!("could not create '{label}' ({task_id}): {}", e.message())))?;
+                    .map_err(|e| remote(format!("could not create '{}' ({task_id}): {}", capped(&label), e.message())))?;
             }
         }
         self.created += 1;
@@ -219,7 +227,7 @@ fn print_request(out: &mut dyn Write, task_id: &str, definition: &Value) -> anyh
 
 /// `task.extra.parent = parent` (taskgraph's `update_parent`).
 fn set_parent(task: &mut Task, parent: &str) -> anyhow::Result<()> {
-    let label = task.label.clone();
+    let label = capped(&task.label).to_string();
     let Some(def) = task.task.as_object_mut() else {
         return Err(bad_input(format!("task {label}: task: expected a mapping")));
     };
@@ -233,7 +241,7 @@ fn set_parent(task: &mut Task, parent: &str) -> anyhow::Result<()> {
 
 /// Append `task_id` to `task.dependencies` (taskgraph's `update_dependencies`).
 fn add_dependency(task: &mut Task, task_id: &str) -> anyhow::Result<()> {
-    let label = task.label.clone();
+    let label = capped(&task.label).to_string();
     let Some(def) = task.task.as_object_mut() else {
         return Err(bad_input(format!("task {label}: task: expected a mapping")));
     };

@@ -25,6 +25,7 @@ use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, usage};
 use tg_core::graph::TaskGraph;
 use tg_core::params::Parameters;
+use tg_core::quote::{capped, capped_message};
 use tg_core::task::Task;
 
 /// The decision's taskId, full graph and label map.
@@ -57,7 +58,7 @@ pub fn decision_index_path(parameters: &Parameters, graph_config: &GraphConfig) 
     match parameters.get("repository_type").and_then(Value::as_str).unwrap_or("hg") {
         "hg" => Ok(format!("{trust}.v2.{project}.pushlog-id.{}.decision", parameters.str("pushlog_id"))),
         "git" => Ok(format!("{trust}.v2.{project}.revision.{}.taskgraph.decision", parameters.str("head_rev"))),
-        other => Err(bad_input(format!("Unknown repository_type {other}!"))),
+        other => Err(bad_input(format!("Unknown repository_type {}!", capped(other)))),
     }
 }
 
@@ -172,9 +173,9 @@ pub fn parse_full_graph(bytes: &[u8], source: &str) -> anyhow::Result<TaskGraph>
             let mut tasks = Vec::with_capacity(map.len());
             for (key, value) in map {
                 let task: Task = serde_json::from_value(value)
-                    .map_err(|e| bad_input(format!("{source}: task {key}: {e}")))?;
+                    .map_err(|e| bad_input(format!("{source}: task {}: {}", capped(&key), capped_message(&e.to_string()))))?;
                 if task.label != key {
-                    return Err(bad_input(format!("{source}: task {key}: label is {:?}", task.label)));
+                    return Err(bad_input(format!("{source}: task {}: label is {:?}", capped(&key), capped(&task.label).to_string())));
                 }
                 tasks.push(task);
             }
@@ -190,14 +191,18 @@ pub fn parse_full_graph(bytes: &[u8], source: &str) -> anyhow::Result<TaskGraph>
 
 /// A JSON object of label -> taskId.
 pub fn parse_label_map(bytes: &[u8], source: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| bad_input(format!("{source}: malformed JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| bad_input(format!("{source}: malformed JSON: {}", capped_message(&e.to_string()))))?;
     let Value::Object(map) = value else {
         return Err(bad_input(format!("{source}: expected a JSON object of label -> taskId")));
     };
     map.into_iter()
         .map(|(label, id)| match id {
             Value::String(s) => Ok((label, s)),
-            other => Err(bad_input(format!("{source}: {label}: expected a taskId string, got {other}"))),
+            other => Err(bad_input(format!(
+                "{source}: {}: expected a taskId string, got {}",
+                capped(&label),
+                capped(&other.to_string())
+            ))),
         })
         .collect()
 }
@@ -236,6 +241,23 @@ pub fn label_map_value(map: &BTreeMap<String, String>) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn huge_labels_and_values_are_capped_in_errors() {
+        let label = "L".repeat(1_000_000);
+        let shown = format!("{}… (1000000 bytes)", "L".repeat(tg_core::quote::MAX_QUOTED_CHARS));
+        let map = json!({&label: 5}).to_string();
+        let e = parse_label_map(map.as_bytes(), "label-to-taskid.json").unwrap_err().to_string();
+        assert_eq!(e, format!("label-to-taskid.json: {shown}: expected a taskId string, got 5"));
+        let graph = json!({&label: {"kind": "k", "label": "other", "task": {}}}).to_string();
+        let e = parse_full_graph(graph.as_bytes(), "full-task-graph.json").unwrap_err().to_string();
+        assert_eq!(e, format!("full-task-graph.json: task {shown}: label is \"other\""));
+        let graph = json!({"a": {"kind": "k", "label": "a", "task": {}, "dependencies": "V".repeat(100_000)}});
+        let e = parse_full_graph(graph.to_string().as_bytes(), "f").unwrap_err().to_string();
+        assert!(e.starts_with("f: task a: invalid type: string \"VVV"), "{e}");
+        assert!(e.ends_with("VVV\", expected a map"), "{e}");
+        assert!(e.len() < 1000, "error of {} bytes", e.len());
+    }
 
     #[test]
     fn full_graph_reads_both_forms() {

@@ -19,6 +19,8 @@
 //! Bad input (an unknown label or callback, input failing the action's schema, a missing
 //! decision artifact) exits 1 before anything is created.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod artifacts;
 pub mod callbacks;
 pub mod create;
@@ -196,7 +198,12 @@ fn run_from_env(args: &CallbackArgs, env: &dyn Fn(&str) -> Option<String>, out: 
     let task_id = match json_var(env, "ACTION_TASK_ID")? {
         Value::Null => None,
         Value::String(s) => Some(s),
-        other => return Err(bad_input(format!("ACTION_TASK_ID: expected a JSON string or null, got {other}"))),
+        other => {
+            return Err(bad_input(format!(
+                "ACTION_TASK_ID: expected a JSON string or null, got {}",
+                tg_core::quote::capped(&other.to_string())
+            )))
+        }
     };
     let input = json_var(env, "ACTION_INPUT")?;
     let request = Request { callback, input, task_group_id, task_id };
@@ -368,7 +375,7 @@ fn run_render(args: &RenderArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut
     match &args.artifacts {
         Some(dir) => {
             artifacts::ArtifactsDir::new(dir).write_json("actions.json", &actions)?;
-            let count = actions["actions"].as_array().map_or(0, Vec::len);
+            let count = actions.get("actions").and_then(Value::as_array).map_or(0, Vec::len);
             log.info(format!("wrote {} ({count} actions)", dir.join("actions.json").display()));
             Ok(())
         }

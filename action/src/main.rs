@@ -1,5 +1,7 @@
 //! `tg-action`: run a taskgraph action callback, in test mode, or render actions.json.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -10,8 +12,7 @@ fn main() -> ExitCode {
     tg_core::cli::main_with(tg_action::PROGRAM, || {
         let cli = tg_action::Cli::parse();
         let env = |name: &str| std::env::var(name).ok();
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut out = std::io::BufWriter::new(tg_core::output::stdout());
         tg_action::run(cli, &env, &mut out)?;
         std::io::Write::flush(&mut out)?;
         Ok(())

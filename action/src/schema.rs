@@ -4,6 +4,7 @@
 //! clear message instead of a failure halfway through.)
 
 use serde_json::Value;
+use tg_core::quote::{capped, capped_message};
 
 /// Check `input` against `schema`; the error names the path (`input.times`) and the rule.
 pub fn validate(input: &Value, schema: &Value) -> Result<(), String> {
@@ -11,7 +12,10 @@ pub fn validate(input: &Value, schema: &Value) -> Result<(), String> {
     let first = validator
         .iter_errors(input)
         .next()
-        .map(|error| format!("{}: {error}", dotted_path(&error.instance_path.to_string())));
+        .map(|error| {
+            let path = dotted_path(&error.instance_path.to_string());
+            format!("{}: {}", capped(&path), capped_message(&error.to_string()))
+        });
     first.map_or(Ok(()), Err)
 }
 

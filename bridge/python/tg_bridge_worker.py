@@ -13,7 +13,9 @@ The first request must be "init" (load config.yml, call GraphConfig.register(), 
 taskgraph root on sys.path and runs the project's `taskgraph.register` hook, then load the
 parameters as `taskgraph full -p FILE` does). Other ops: "kind" (set up a TransformConfig for a
 kind), "transforms" (run a segment of transforms), "loader" (run a custom loader), "target"
-(run a target-task method or filter), "decision_parameters", "shutdown".
+(run a target-task method or filter), "strategies" (describe project optimization strategies),
+"optimize" (a batch of should_remove_task / should_replace_task calls), "morph" (the project's
+morphs on the morphed graph), "decision_parameters", "shutdown".
 
 Started as `python -c <this file's text> PROGRAM LOGLEVEL`.
 """
@@ -156,13 +158,21 @@ class Worker:
         self.parameters = None
         self.kinds = {}
         self.loader_configs = {}
+        # taskgraph's own strategies and morphs, as they were before register() ran.
+        self.builtin_strategies = {}
+        self.builtin_morphs = []
 
     # ------------------------------------------------------------------ init
     def op_init(self, req):
         from taskgraph.config import load_graph_config
         from taskgraph.parameters import load_parameters_file
 
+        import taskgraph.morph as morph
+        import taskgraph.optimize.base as optimize_base
+
         before = registry_snapshot()
+        self.builtin_strategies = dict(optimize_base.registry)
+        self.builtin_morphs = list(morph.registered_morphs)
         self.graph_config = load_graph_config(req["root"])
         self.graph_config.register()
         changes = registry_changes(before, registry_snapshot())
@@ -295,6 +305,113 @@ class Worker:
             fn = target_tasks.get_method(name)
         labels = list(fn(graph, self.parameters, self.graph_config))
         return {"labels": labels}
+
+    # ------------------------------------------------------------ optimization
+    def op_strategies(self, req):
+        """Describe registered strategies by name: a composite of taskgraph's own strategies
+        as a definition the Rust side builds natively ({"any": [...]}, {"all": [...]},
+        {"alias": X}, {"not": X}, leaves named), anything else as project code (run here)."""
+        import taskgraph.optimize.base as base
+
+        out = {}
+        for name in req["names"]:
+            if name not in base.registry:
+                raise BridgeError(
+                    f"unknown optimization strategy {name!r} (registered: {', '.join(sorted(base.registry))})"
+                )
+            strategy = base.registry[name]
+            definition = self.native_definition(strategy)
+            if isinstance(definition, dict):
+                out[name] = {"definition": definition}
+            else:
+                description = getattr(strategy, "description", name)
+                out[name] = {"description": str(description)}
+        return {"strategies": out}
+
+    def native_definition(self, strategy):
+        """A built-in strategy's name, or a composite of them with default split_args, else None."""
+        from taskgraph.optimize import base
+
+        for name, builtin in self.builtin_strategies.items():
+            if strategy is builtin:
+                return name
+        key = {base.Any: "any", base.All: "all", base.Alias: "alias", base.Not: "not"}.get(type(strategy))
+        split = getattr(strategy, "split_args", None)
+        if key is None or not getattr(split, "__qualname__", "").startswith("CompositeStrategy.__init__"):
+            return None
+        subs = [self.native_definition(sub) for sub in strategy.substrategies]
+        if not subs or any(sub is None for sub in subs):
+            return None
+        return {key: subs} if key in ("any", "all") else {key: subs[0]}
+
+    def op_optimize(self, req):
+        """One phase's calls: {"phase": "remove"|"replace", "tasks": [task...], "calls":
+        [{"name", "task" (index), "arg", "deadline"}]} -> {"results": [...]}, where a removal
+        answer is a bool and a replacement answer false, true (remove) or a taskId."""
+        import taskgraph.optimize.base as base
+
+        tasks = [task_from_json(t) for t in req["tasks"]]
+        phase = req["phase"]
+        results = []
+        for call in req["calls"]:
+            name, task = call["name"], tasks[call["task"]]
+            step = f"optimization strategy {name} ({'should_remove_task' if phase == 'remove' else 'should_replace_task'})"
+            try:
+                strategy = base.registry[name]
+                if phase == "remove":
+                    results.append(bool(strategy.should_remove_task(task, self.parameters, call.get("arg"))))
+                    continue
+                rv = strategy.should_replace_task(task, self.parameters, call.get("deadline"), call.get("arg"))
+            except Exception as e:
+                raise BridgeError(f"{type(e).__name__}: {e}", kind=task.kind, task=task.label, step=step) from e
+            if not rv or rv is True or isinstance(rv, str):
+                results.append(rv if rv else False)
+            else:
+                raise BridgeError(
+                    f"returned {rv!r}: expected False, True or a taskId", kind=task.kind, task=task.label, step=step
+                )
+        return {"results": results}
+
+    # ------------------------------------------------------------------ morphs
+    def op_morph(self, req):
+        """The project's morphs (registered_morphs after taskgraph's own, in order) on the
+        morphed graph: {"tasks": [task with task_id...], "label_to_taskid": {...}} -> the same,
+        tasks in the graph's order after the last morph."""
+        from taskgraph.graph import Graph
+        from taskgraph.taskgraph import TaskGraph
+
+        tasks = {}
+        for t in req["tasks"]:
+            task = task_from_json(t)
+            tasks[task.task_id] = task
+        edges = {
+            (task_id, dep, name)
+            for task_id, task in tasks.items()
+            for name, dep in task.dependencies.items()
+            if dep in tasks and name not in task.soft_dependencies
+        }
+        graph = TaskGraph(tasks, Graph(frozenset(tasks), edges))
+        label_to_taskid = dict(req["label_to_taskid"])
+        names = []
+        for m in self.project_morphs():
+            name = getattr(m, "__name__", repr(m))
+            try:
+                graph, label_to_taskid = m(graph, label_to_taskid, self.parameters, self.graph_config)
+            except Exception as e:
+                raise BridgeError(f"{type(e).__name__}: {e}", step=f"morph {name}") from e
+            names.append(name)
+        out = []
+        for task in graph.tasks.values():
+            try:
+                out.append(dumps(task.to_json()))
+            except (TypeError, ValueError) as e:
+                raise BridgeError(f"task is not JSON-serializable: {e}", task=task.label, step="morphs") from e
+        return {"tasks": Raw("[" + ",".join(out) + "]"), "label_to_taskid": label_to_taskid, "morphs": names}
+
+    def project_morphs(self):
+        import taskgraph.morph as morph
+
+        return [m for m in morph.registered_morphs if not any(m is b for b in self.builtin_morphs)]
 
     def op_shutdown(self, req):
         return {}

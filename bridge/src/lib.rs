@@ -10,18 +10,23 @@
 //! - [`python`]: which interpreter (TG_PYTHON, the venv, python3) and the install command;
 //! - [`worker`]: the process and its JSON-lines protocol, errors with Python tracebacks;
 //! - [`ops`]: the typed operations (kind set-up, transform segments, loaders, target methods);
+//! - [`detect`]: whether project code may replace what a stage runs natively (a scan of the
+//!   project's Python files, so that the worker starts only when it may be needed);
+//! - [`deferred`]: custom loaders of kinds with kind-dependencies, run by tg-transform;
 //! - [`exec`]: `exec:<command>` transforms in any language (JSON lines through `sh -c`);
 //! - [`trace`]: `tg-transform --trace`, per-step field-path changes with lineage through splits.
 //!
 //! The worker script is `python/tg_bridge_worker.py`, embedded with `include_str!`.
 
+pub mod deferred;
+pub mod detect;
 pub mod exec;
 pub mod ops;
 pub mod python;
 pub mod trace;
 pub mod worker;
 
-pub use ops::{LoaderOutput, SegmentOutput, TargetFunction};
+pub use ops::{LoaderOutput, MorphOutput, Phase, SegmentOutput, StrategyAnswer, StrategyCall, StrategyInfo, TargetFunction};
 pub use worker::{Registrations, Worker, WorkerOptions};
 
 use serde_json::Value;

@@ -6,6 +6,9 @@
 //! | `transforms` | tg-transform | runs a segment of transforms (each eagerly, in order) on the kind's task dicts |
 //! | `loader` | tg-load, tg-transform | runs a custom loader; returns its items and the kind's `transforms` after the call |
 //! | `target` | tg-resolve | runs a target-task method or filter on a `TaskGraph` of the current target set |
+//! | `strategies` | tg-optimize | describes project optimization strategies: composites of taskgraph's own ones as definitions (built natively), anything else as project code |
+//! | `optimize` | tg-optimize | one phase's batch of `should_remove_task` / `should_replace_task` calls of project strategies |
+//! | `morph` | tg-morph | the project's morphs (after taskgraph's own, in registration order) on the morphed graph |
 //! | `decision_parameters` | (on request) | runs `taskgraph.decision-parameters` on the parameters |
 
 use crate::worker::Worker;
@@ -43,6 +46,54 @@ pub enum TargetFunction {
     Method,
     /// A `@filter_task` filter (the `filters` parameter).
     Filter,
+}
+
+/// How the worker describes a project-registered optimization strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrategyInfo {
+    /// A composite of taskgraph's own strategies, in the strategies-file form
+    /// (`{"any": [...]}`, `{"all": [...]}`, `{"alias": X}`, `{"not": X}`, leaves by name).
+    Definition(Value),
+    /// Project code: its calls run in the worker.
+    Python { description: String },
+}
+
+/// An optimization phase.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phase {
+    /// `should_remove_task(task, params, arg)`.
+    Remove,
+    /// `should_replace_task(task, params, deadline, arg)`.
+    Replace,
+}
+
+/// One strategy call of a batch.
+#[derive(Debug, Clone)]
+pub struct StrategyCall {
+    /// The registered name.
+    pub name: String,
+    /// Position of the task in the batch's task list.
+    pub task: usize,
+    pub arg: Value,
+    /// The latest deadline of the task's dependents (replacement only).
+    pub deadline: Option<String>,
+}
+
+/// A strategy's answer: removal `Yes`/`No`; replacement `No` (keep), `Yes` (remove) or a taskId.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrategyAnswer {
+    No,
+    Yes,
+    TaskId(String),
+}
+
+/// What the project's morphs made.
+#[derive(Debug, Clone)]
+pub struct MorphOutput {
+    pub tasks: Vec<Task>,
+    pub label_to_task_id: std::collections::BTreeMap<String, String>,
+    /// The morphs that ran, in order.
+    pub morphs: Vec<String>,
 }
 
 impl Worker {
@@ -120,6 +171,82 @@ impl Worker {
                 .collect(),
             _ => Err(bad_input(format!("target function {name}: python returned no labels"))),
         }
+    }
+
+    /// Describe the strategies registered as `names`.
+    pub fn strategies(&mut self, names: &[String]) -> anyhow::Result<Vec<(String, StrategyInfo)>> {
+        let mut body = Map::new();
+        body.insert("names".into(), json!(names));
+        let result = self.call("strategies", body)?;
+        let described = result.get("strategies").and_then(Value::as_object);
+        names
+            .iter()
+            .map(|name| {
+                let entry = described.and_then(|d| d.get(name)).ok_or_else(|| bad_input(format!("strategy {name}: python did not describe it")))?;
+                let info = match (entry.get("definition"), entry.get("description")) {
+                    (Some(definition), _) => StrategyInfo::Definition(definition.clone()),
+                    (None, Some(Value::String(d))) => StrategyInfo::Python { description: d.clone() },
+                    _ => return Err(bad_input(format!("strategy {name}: python described it as {entry}"))),
+                };
+                Ok((name.clone(), info))
+            })
+            .collect()
+    }
+
+    /// One optimization phase's calls of project strategies, in one round trip. `tasks` are
+    /// the tasks the calls name by position.
+    pub fn strategy_calls(&mut self, phase: Phase, tasks: &[&Task], calls: &[StrategyCall]) -> anyhow::Result<Vec<StrategyAnswer>> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut body = Map::new();
+        body.insert("phase".into(), json!(if phase == Phase::Remove { "remove" } else { "replace" }));
+        body.insert("tasks".into(), serde_json::to_value(tasks)?);
+        let calls_json: Vec<Value> = calls
+            .iter()
+            .map(|c| json!({"name": c.name, "task": c.task, "arg": c.arg, "deadline": c.deadline}))
+            .collect();
+        body.insert("calls".into(), Value::Array(calls_json));
+        let result = self.call("optimize", body)?;
+        let Some(Value::Array(results)) = result.get("results") else {
+            return Err(bad_input("optimization strategies: python returned no results"));
+        };
+        if results.len() != calls.len() {
+            return Err(bad_input(format!("optimization strategies: python answered {} of {} calls", results.len(), calls.len())));
+        }
+        results
+            .iter()
+            .zip(calls)
+            .map(|(r, c)| match r {
+                Value::Bool(false) => Ok(StrategyAnswer::No),
+                Value::Bool(true) => Ok(StrategyAnswer::Yes),
+                Value::String(id) if phase == Phase::Replace => Ok(StrategyAnswer::TaskId(id.clone())),
+                other => Err(bad_input(format!("task {}: optimization strategy {}: python answered {other}", tasks.get(c.task).map_or("?", |t| t.label.as_str()), c.name))),
+            })
+            .collect()
+    }
+
+    /// Run the project's morphs on the morphed graph; returns the tasks after the last morph
+    /// (graph order), label -> taskId, and the morphs' names.
+    pub fn morph(&mut self, tasks: &[Task], label_to_task_id: &std::collections::BTreeMap<String, String>) -> anyhow::Result<MorphOutput> {
+        let mut body = Map::new();
+        body.insert("tasks".into(), serde_json::to_value(tasks)?);
+        body.insert("label_to_taskid".into(), serde_json::to_value(label_to_task_id)?);
+        let mut result = self.call("morph", body)?;
+        let tasks: Vec<Task> = match result.get_mut("tasks").map(Value::take) {
+            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: a task python returned is not a task: {e}")))?,
+            None => return Err(bad_input("project morphs: python returned no tasks")),
+        };
+        let label_to_task_id = match result.get_mut("label_to_taskid").map(Value::take) {
+            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: label_to_taskid: {e}")))?,
+            None => return Err(bad_input("project morphs: python returned no label_to_taskid")),
+        };
+        let morphs = result
+            .get("morphs")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok(MorphOutput { tasks, label_to_task_id, morphs })
     }
 
     /// Apply `taskgraph.decision-parameters` (as `taskgraph decision` does) to `parameters`.

@@ -32,16 +32,17 @@ const LINEAR_KEY_CHECK: usize = 24;
 /// Record `key` (a range of `bytes`, quotes included); false when the object already has it.
 /// Canonical strings have one spelling each, so equal raw text means equal keys.
 fn new_key<'a>(bytes: &'a [u8], key: (usize, usize), keys: &mut Vec<(usize, usize)>, set: &mut Option<HashSet<&'a [u8]>>) -> bool {
-    let text = &bytes[key.0..key.1];
+    // The ranges come from the scanner, inside `bytes`; a range that is not is "not canonical".
+    let Some(text) = bytes.get(key.0..key.1) else { return false };
     if let Some(set) = set {
         return set.insert(text);
     }
-    if keys.iter().any(|&(s, e)| &bytes[s..e] == text) {
+    if keys.iter().any(|&(s, e)| bytes.get(s..e) == Some(text)) {
         return false;
     }
     keys.push(key);
     if keys.len() > LINEAR_KEY_CHECK {
-        *set = Some(keys.iter().map(|&(s, e)| &bytes[s..e]).collect());
+        *set = Some(keys.iter().filter_map(|&(s, e)| bytes.get(s..e)).collect());
     }
     true
 }
@@ -83,7 +84,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> bool {
-        if self.bytes[self.pos..].starts_with(word) {
+        if self.bytes.get(self.pos..).is_some_and(|rest| rest.starts_with(word)) {
             self.pos += word.len();
             true
         } else {
@@ -136,10 +137,11 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> bool {
         self.pos += 1;
         loop {
-            let rest = &self.bytes[self.pos..];
+            let Some(rest) = self.bytes.get(self.pos..) else { return false };
             let Some(offset) = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) else { return false };
+            let Some(&stop) = rest.get(offset) else { return false };
             self.pos += offset;
-            match self.bytes[self.pos] {
+            match stop {
                 b'"' => {
                     self.pos += 1;
                     return true;
@@ -163,12 +165,12 @@ impl<'a> Scanner<'a> {
                 true
             }
             Some(b'u') => {
-                let Some(hex) = self.bytes.get(self.pos + 2..self.pos + 6) else { return false };
+                let Some(&[h0, h1, h2, h3]) = self.bytes.get(self.pos + 2..self.pos + 6) else { return false };
                 let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-                if hex[0] != b'0' || hex[1] != b'0' || !lower_hex(hex[2]) || !lower_hex(hex[3]) || hex[2] > b'1' {
+                if h0 != b'0' || h1 != b'0' || !lower_hex(h2) || !lower_hex(h3) || h2 > b'1' {
                     return false;
                 }
-                let code = u8::from_str_radix(std::str::from_utf8(&hex[2..]).unwrap_or("ff"), 16).unwrap_or(0xff);
+                let code = u8::from_str_radix(std::str::from_utf8(&[h2, h3]).unwrap_or("ff"), 16).unwrap_or(0xff);
                 // These have short forms, which serde_json prefers.
                 if matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d) || code >= 0x20 {
                     return false;
@@ -187,7 +189,7 @@ impl<'a> Scanner<'a> {
         while matches!(self.peek(), Some(b'0'..=b'9')) {
             self.pos += 1;
         }
-        let digits = &self.text[digits_start..self.pos];
+        let Some(digits) = self.text.get(digits_start..self.pos) else { return false };
         let mut integer = true;
         if self.eat(b'.') {
             integer = false;
@@ -205,7 +207,7 @@ impl<'a> Scanner<'a> {
                 self.pos += 1;
             }
         }
-        let text = &self.text[start..self.pos];
+        let Some(text) = self.text.get(start..self.pos) else { return false };
         if integer {
             if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
                 return false;

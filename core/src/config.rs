@@ -158,6 +158,7 @@ fn validate(config: &Map<String, Value>) -> Result<(), String> {
     let workers = expect_map(config, "workers", "")?;
     let aliases = expect_map(workers, "aliases", "workers.")?;
     for (name, alias) in aliases {
+        let name = crate::quote::capped(name);
         let at = format!("workers.aliases.{name}.");
         let Value::Object(alias) = alias else {
             return Err(format!("workers.aliases.{name}: expected a mapping"));
@@ -179,6 +180,7 @@ fn validate(config: &Map<String, Value>) -> Result<(), String> {
         return Err("taskgraph.repositories: must have at least one entry".into());
     }
     for (key, repo) in repos {
+        let key = crate::quote::capped(key);
         let Value::Object(repo) = repo else {
             return Err(format!("taskgraph.repositories.{key}: expected a mapping"));
         };

@@ -5,6 +5,7 @@
 //! the cycle's path). Orders are deterministic: input order, dependencies first.
 
 use crate::error::bad_input;
+use crate::quote::capped;
 use crate::task::Task;
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -45,7 +46,7 @@ impl<T: GraphNode> TaskGraph<T> {
         let mut index = HashMap::with_capacity(tasks.len());
         for (i, task) in tasks.iter().enumerate() {
             if index.insert(task.label().to_string(), i).is_some() {
-                return Err(bad_input(format!("duplicate task label {}", task.label())));
+                return Err(bad_input(format!("duplicate task label {}", capped(task.label()))));
             }
         }
         Ok(TaskGraph { tasks, index })
@@ -74,7 +75,7 @@ impl<T: GraphNode> TaskGraph<T> {
 
     /// The task labelled `label`.
     pub fn get(&self, label: &str) -> Option<&T> {
-        self.position(label).map(|i| &self.tasks[i])
+        self.position(label).and_then(|i| self.tasks.get(i))
     }
 
     /// Every dependency names a task of the graph; the error names both labels.
@@ -83,9 +84,11 @@ impl<T: GraphNode> TaskGraph<T> {
             for (name, dep) in task.dependencies() {
                 if !self.index.contains_key(dep) {
                     return Err(bad_input(format!(
-                        "task {} depends on {dep} (as \"{name}\"), which is not in the graph; \
+                        "task {} depends on {} (as \"{}\"), which is not in the graph; \
                          was it filtered out upstream?",
-                        task.label()
+                        capped(task.label()),
+                        capped(dep),
+                        capped(name)
                     )));
                 }
             }
@@ -106,7 +109,9 @@ impl<T: GraphNode> TaskGraph<T> {
         let mut rev = vec![Vec::new(); self.tasks.len()];
         for (i, deps) in self.dependency_positions().into_iter().enumerate() {
             for d in deps {
-                rev[d].push(i);
+                if let Some(dependents) = rev.get_mut(d) {
+                    dependents.push(i);
+                }
             }
         }
         for list in &mut rev {
@@ -123,25 +128,25 @@ impl<T: GraphNode> TaskGraph<T> {
         let mut state = vec![Visit::New; self.tasks.len()];
         let mut order = Vec::with_capacity(self.tasks.len());
         for start in 0..self.tasks.len() {
-            if state[start] != Visit::New {
+            if state.get(start) != Some(&Visit::New) {
                 continue;
             }
             // Iterative DFS: (node, next dependency index).
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-            state[start] = Visit::Active;
+            mark(&mut state, start, Visit::Active);
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(&dep) = deps[node].get(*next) {
+                if let Some(&dep) = deps.get(node).and_then(|d| d.get(*next)) {
                     *next += 1;
-                    match state[dep] {
-                        Visit::New => {
-                            state[dep] = Visit::Active;
+                    match state.get(dep) {
+                        Some(Visit::New) => {
+                            mark(&mut state, dep, Visit::Active);
                             stack.push((dep, 0));
                         }
-                        Visit::Active => return Err(self.cycle_error(&stack, dep)),
-                        Visit::Done => {}
+                        Some(Visit::Active) => return Err(self.cycle_error(&stack, dep)),
+                        Some(Visit::Done) | None => {}
                     }
                 } else {
-                    state[node] = Visit::Done;
+                    mark(&mut state, node, Visit::Done);
                     order.push(node);
                     stack.pop();
                 }
@@ -152,14 +157,22 @@ impl<T: GraphNode> TaskGraph<T> {
 
     fn cycle_error(&self, stack: &[(usize, usize)], back_to: usize) -> anyhow::Error {
         let start = stack.iter().position(|(n, _)| *n == back_to).unwrap_or(0);
-        let mut path: Vec<&str> = stack[start..].iter().map(|(n, _)| self.tasks[*n].label()).collect();
-        path.push(self.tasks[back_to].label());
+        let on_cycle = stack.get(start..).unwrap_or_default().iter().map(|(n, _)| *n).chain([back_to]);
+        let path: Vec<String> =
+            on_cycle.filter_map(|n| self.tasks.get(n)).map(|t| capped(t.label()).to_string()).collect();
         bad_input(format!("dependency cycle: {}", path.join(" -> ")))
     }
 
     /// Consume the graph, returning its tasks.
     pub fn into_tasks(self) -> Vec<T> {
         self.tasks
+    }
+}
+
+/// Set `state[i]` (positions come from the graph's own index, so `i` is always in range).
+fn mark(state: &mut [Visit], i: usize, visit: Visit) {
+    if let Some(slot) = state.get_mut(i) {
+        *slot = visit;
     }
 }
 
@@ -212,5 +225,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "dependency cycle: a -> b -> c -> a");
+    }
+
+    #[test]
+    fn huge_labels_are_capped_in_errors() {
+        let huge = "h".repeat(1_000_000);
+        let shown = format!("{}… (1000000 bytes)", "h".repeat(crate::quote::MAX_QUOTED_CHARS));
+        let e = TaskGraph::checked(vec![task(&huge, &[]), task(&huge, &[])]).unwrap_err().to_string();
+        assert_eq!(e, format!("duplicate task label {shown}"));
+        let e = TaskGraph::checked(vec![task("a", &[&huge])]).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("task a depends on {shown} (as \"{shown}\"), which")), "{e}");
+        let e = TaskGraph::checked(vec![task(&huge, &["b"]), task("b", &[&huge])]).unwrap_err().to_string();
+        assert_eq!(e, format!("dependency cycle: {shown} -> b -> {shown}"));
     }
 }

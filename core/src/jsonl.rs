@@ -5,6 +5,7 @@
 //! failed flush is an error, not a silent truncation.
 
 use crate::error::{bad_input, usage};
+use crate::quote::{capped, capped_message};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -115,8 +116,9 @@ impl RawLine<'_> {
 
     /// The line as a JSON object.
     pub fn value(&self) -> anyhow::Result<Value> {
-        let value: Value = serde_json::from_str(self.text)
-            .map_err(|e| bad_input(format!("{}:{}: malformed JSON: {e}", self.source, self.line_no)))?;
+        let value: Value = serde_json::from_str(self.text).map_err(|e| {
+            bad_input(format!("{}:{}: malformed JSON: {}", self.source, self.line_no, capped_message(&e.to_string())))
+        })?;
         if !value.is_object() {
             return Err(bad_input(format!("{}: expected a JSON object", self.position())));
         }
@@ -129,8 +131,8 @@ impl RawLine<'_> {
         let who = describe_record(&value);
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            let at = if path == "." { String::new() } else { format!("{path}: ") };
-            bad_input(format!("{}: {who}{at}{}", self.position(), e.into_inner()))
+            let at = if path == "." { String::new() } else { format!("{}: ", capped(&path)) };
+            bad_input(format!("{}: {who}{at}{}", self.position(), capped_message(&e.into_inner().to_string())))
         })
     }
 }
@@ -143,9 +145,9 @@ pub fn describe_record(value: &Value) -> String {
         .or_else(|| value.get("name"))
         .and_then(Value::as_str);
     match (kind, label) {
-        (Some(k), Some(l)) => format!("kind {k}, task {l}: "),
-        (Some(k), None) => format!("kind {k}: "),
-        (None, Some(l)) => format!("task {l}: "),
+        (Some(k), Some(l)) => format!("kind {}, task {}: ", capped(k), capped(l)),
+        (Some(k), None) => format!("kind {}: ", capped(k)),
+        (None, Some(l)) => format!("task {}: ", capped(l)),
         (None, None) => String::new(),
     }
 }
@@ -168,7 +170,10 @@ fn read_line_bounded<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io::R
         };
         if buf.len() <= MAX_LINE_BYTES {
             let room = MAX_LINE_BYTES + 1 - buf.len();
-            buf.extend_from_slice(&available[..used.min(room)]);
+            // `used` is at most `available.len()`, so the range is always there.
+            if let Some(part) = available.get(..used.min(room)) {
+                buf.extend_from_slice(part);
+            }
         }
         input.consume(used);
         total += used;
@@ -275,6 +280,33 @@ mod tests {
         let mut r = reader("{\"kind\":\"test\",\"label\":\"t-1\",\"task\":{\"n\":\"x\"}}\n");
         let e = r.next_record::<R>().unwrap_err().to_string();
         assert!(e.starts_with("<stdin>:1: kind test, task t-1: task.n: invalid type"), "{e}");
+    }
+
+    #[test]
+    fn huge_labels_and_values_are_capped_in_errors() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct R {
+            kind: String,
+            label: String,
+            n: u32,
+        }
+        let label = "L".repeat(1_000_000);
+        let value = "V".repeat(1_000_000);
+        let line = format!("{{\"kind\":\"test\",\"label\":\"{label}\",\"n\":\"{value}\"}}\n");
+        let e = reader(&line).next_record::<R>().unwrap_err().to_string();
+        let shown_label = format!("{}… (1000000 bytes)", "L".repeat(crate::quote::MAX_QUOTED_CHARS));
+        assert!(e.starts_with(&format!("<stdin>:1: kind test, task {shown_label}: n: invalid type: string \"VVV")), "{e}");
+        assert!(e.ends_with("VVV\", expected u32"), "{e}");
+        assert!(e.len() < 2000, "error of {} bytes", e.len());
+    }
+
+    #[test]
+    fn huge_malformed_line_is_capped_in_the_error() {
+        let line = format!("{{\"a\":{}x}}\n", "1".repeat(1_000_000));
+        let e = reader(&line).next_value().unwrap_err().to_string();
+        assert!(e.starts_with("<stdin>:1: malformed JSON"), "{e}");
+        assert!(e.len() < 2000, "error of {} bytes", e.len());
     }
 
     #[test]

@@ -129,8 +129,9 @@ pub fn order_kinds(kinds: BTreeMap<String, Kind>) -> anyhow::Result<Vec<Kind>> {
             if !kinds.contains_key(&dep) {
                 let available: Vec<&str> = kinds.keys().map(String::as_str).collect();
                 return Err(bad_input(format!(
-                    "kind {}: unknown kind dependency \"{dep}\" (available kinds: {})",
+                    "kind {}: unknown kind dependency \"{}\" (available kinds: {})",
                     kind.name,
+                    crate::quote::capped(&dep),
                     available.join(", ")
                 )));
             }

@@ -52,7 +52,8 @@ impl Canon {
 
     /// The text parsed (a canonical text always parses into what it was written from).
     pub fn parse<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
-        serde_json::from_str(self.get()).map_err(|e| bad_input(format!("cannot read back a task field: {e}")))
+        serde_json::from_str(self.get())
+            .map_err(|e| bad_input(format!("cannot read back a task field: {}", crate::quote::capped_message(&e.to_string()))))
     }
 }
 
@@ -326,7 +327,9 @@ impl Got {
 /// `Got::Other` when `text` is not an object.
 pub fn pick(text: &str, wanted: &'static [(&'static str, Want)]) -> anyhow::Result<Got> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let got = PickSeed(wanted).deserialize(&mut de).map_err(|e| bad_input(format!("cannot read a task field: {e}")))?;
+    let got = PickSeed(wanted)
+        .deserialize(&mut de)
+        .map_err(|e| bad_input(format!("cannot read a task field: {}", crate::quote::capped_message(&e.to_string()))))?;
     Ok(got)
 }
 
@@ -352,9 +355,10 @@ impl<'de> Visitor<'de> for PickVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Got, A::Error> {
         let mut out: Vec<Got> = vec![Got::Absent; self.0.len()];
         while let Some(i) = map.next_key_seed(KeySeed(self.0))? {
-            match i {
-                Some(i) => {
-                    out[i] = match self.0[i].1 {
+            // `KeySeed` answers positions in `self.0`, which `out` has as many of.
+            match i.and_then(|i| Some((out.get_mut(i)?, &self.0.get(i)?.1))) {
+                Some((slot, want)) => {
+                    *slot = match want {
                         Want::Whole => Got::Value(map.next_value()?),
                         Want::Members(inner) => map.next_value_seed(PickSeed(inner))?,
                     }

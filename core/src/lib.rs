@@ -6,7 +6,13 @@
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
 //! ([`cli`]). The whole-graph stages keep tasks lean ([`lean`]: definitions as canonical JSON
 //! text, [`canonical`]). Nothing here keeps global state; the one global is the allocator every
-//! binary uses (mimalloc, `alloc.rs`).
+//! binary uses (mimalloc, `alloc.rs`). Binaries write records through [`output::stdout`] (write
+//! errors say `writing stdout`); errors quote input-derived text through [`quote`] (capped).
+//!
+//! Outside tests this crate denies `unwrap`, `expect`, `panic!` and indexing that may panic
+//! (`cargo clippy -p tg-core --lib`); the two regex literals in `yaml.rs` carry a scoped allow.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod alloc;
 pub mod canonical;
@@ -19,8 +25,10 @@ pub mod jsonl;
 pub mod kinds;
 pub mod lean;
 pub mod merge;
+pub mod output;
 pub mod params;
 pub mod py;
+pub mod quote;
 pub mod task;
 pub mod taskcluster;
 pub mod yaml;

@@ -119,11 +119,12 @@ impl Parameters {
             }
         }
         if !allow_unknown {
-            let unknown: Vec<&str> = self
+            let unknown: Vec<String> = self
                 .values
                 .keys()
                 .map(String::as_str)
                 .filter(|k| !BASE_SCHEMA.iter().any(|(n, _)| n == k) && !EXTRA_KEYS.contains(k))
+                .map(|k| crate::quote::capped(k).to_string())
                 .collect();
             if !unknown.is_empty() {
                 return Err(format!("unknown parameters: {}", unknown.join(", ")));

@@ -8,6 +8,7 @@
 //! them (`3` -> `"3"`, `true` -> `"true"`, `null` -> `"null"`). Errors name file, line, column.
 
 use crate::error::bad_input;
+use crate::quote::capped;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -270,15 +271,15 @@ fn resolve_tagged(text: String, tag: &Tag) -> Result<Value, String> {
     let name = if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
         tag.suffix.as_str()
     } else {
-        return Err(format!("could not determine a constructor for the tag '{}{}'", tag.handle, tag.suffix));
+        return Err(format!("could not determine a constructor for the tag '{}{}'", capped(&tag.handle), capped(&tag.suffix)));
     };
     match name {
         "str" => Ok(Value::String(text)),
-        "int" => parse_int(&text).ok_or_else(|| format!("invalid !!int: {text}")),
-        "float" => parse_float(&text).ok_or_else(|| format!("invalid !!float: {text}")),
-        "bool" => parse_bool(&text).map(Value::Bool).ok_or_else(|| format!("invalid !!bool: {text}")),
+        "int" => parse_int(&text).ok_or_else(|| format!("invalid !!int: {}", capped(&text))),
+        "float" => parse_float(&text).ok_or_else(|| format!("invalid !!float: {}", capped(&text))),
+        "bool" => parse_bool(&text).map(Value::Bool).ok_or_else(|| format!("invalid !!bool: {}", capped(&text))),
         "null" => Ok(Value::Null),
-        other => Err(format!("could not determine a constructor for the tag '!!{other}'")),
+        other => Err(format!("could not determine a constructor for the tag '!!{}'", capped(other))),
     }
 }
 
@@ -301,6 +302,8 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+// A literal pattern, compiled by the tests (`int_and_float_patterns_compile`): no input can fail it.
+#[allow(clippy::expect_used)]
 fn int_regex() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
@@ -311,6 +314,8 @@ fn int_regex() -> &'static regex::Regex {
     })
 }
 
+// A literal pattern, compiled by the tests (`int_and_float_patterns_compile`): no input can fail it.
+#[allow(clippy::expect_used)]
 fn float_regex() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
@@ -377,6 +382,21 @@ fn parse_float(text: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn int_and_float_patterns_compile() {
+        assert!(int_regex().is_match("0x1F") && !int_regex().is_match("1.5"));
+        assert!(float_regex().is_match("1.5") && !float_regex().is_match("12"));
+    }
+
+    #[test]
+    fn a_huge_bad_tagged_scalar_is_capped_in_the_error() {
+        let huge = "9".repeat(100_000) + "x";
+        let err = from_str(&format!("a: !!int {huge}\n"), "big.yml").unwrap_err().to_string();
+        assert!(err.contains("invalid !!int: 999"), "{err}");
+        assert!(err.contains(&format!("… ({} bytes)", huge.len())), "{err}");
+        assert!(err.len() < 1000, "{} bytes", err.len());
+    }
 
     fn y(s: &str) -> Value {
         from_str(s, "t.yml").unwrap()

@@ -12,8 +12,11 @@
 //! is not part of the output. A kind with any other loader (`loader: module:func`, project code)
 //! is loaded by the project's Python worker ([`tg_bridge`]): the loader is called as taskgraph
 //! calls it (kind name, path, a copy of the kind config, the parameters, and an empty list of
-//! kind-dependency tasks, which tg-load does not have), and its items are written like the
-//! others (`name` from the item's `name`, else `label`, else its position). The worker also
+//! kind-dependency tasks, as taskgraph passes a kind without kind-dependencies), and its items
+//! are written like the others (`name` from the item's `name`, else `label`, else its position).
+//! A custom loader of a kind *with* kind-dependencies needs their tasks, which only tg-transform
+//! has: tg-load writes one marker item for the kind instead and tg-transform runs the loader
+//! ([`tg_bridge::deferred`]). The worker also
 //! resolves the parameters (project schema and defaults) for such runs.
 //!
 //! Kinds load in parallel (rayon; no built-in loader reads another kind's items) and each kind's
@@ -21,6 +24,8 @@
 //!
 //! Modules: [`loaders`] decides which loaders run and makes their pre-checks;
 //! [`transform_loader`] is taskgraph's transform loader.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod loaders;
 pub mod transform_loader;
@@ -164,6 +169,10 @@ pub fn load_kind_with(kind: &Kind, worker: Option<&Mutex<Worker>>) -> anyhow::Re
     if loaders::is_builtin(kind.loader()) {
         loaders::check_default_loader_transforms(kind)?;
         return transform_loader::load_kind_items(kind);
+    }
+    if tg_bridge::deferred::is_deferred(kind) {
+        // Its loader needs the kind-dependency tasks: tg-transform runs it (tg_bridge::deferred).
+        return Ok(vec![tg_bridge::deferred::marker(kind)]);
     }
     let Some(worker) = worker else {
         return loaders::check_builtin_loaders(std::slice::from_ref(kind)).map(|_| Vec::new());

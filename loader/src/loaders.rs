@@ -18,6 +18,7 @@
 use serde_json::Value;
 use tg_bridge::Worker;
 use tg_core::error::bad_input;
+use tg_core::quote::capped;
 use tg_core::item::Item;
 use tg_core::kinds::Kind;
 
@@ -52,7 +53,7 @@ pub fn check_builtin_loaders(kinds: &[Kind]) -> anyhow::Result<()> {
     let custom: Vec<String> = kinds
         .iter()
         .filter(|k| !is_builtin(k.loader()))
-        .map(|k| format!("kind {} ({})", k.name, k.loader()))
+        .map(|k| format!("kind {} ({})", k.name, capped(k.loader())))
         .collect();
     if custom.is_empty() {
         return Ok(());
@@ -70,8 +71,9 @@ pub fn check_builtin_loaders(kinds: &[Kind]) -> anyhow::Result<()> {
     )))
 }
 
-/// Run a project loader in the worker. taskgraph passes the tasks of the kind-dependencies; tg-load
-/// has none (they are made by tg-transform), so the loader gets an empty list. Each item's
+/// Run a project loader in the worker, for a kind without kind-dependencies (the loader gets an
+/// empty list of their tasks, as in taskgraph; kinds with kind-dependencies are deferred to
+/// tg-transform, see [`tg_bridge::deferred`]). Each item's
 /// record name is its `name`, else its `label`, else its position.
 pub fn load_custom(kind: &Kind, worker: &mut Worker) -> anyhow::Result<Vec<Item>> {
     let output = worker.run_loader(&kind.name, &kind.path, &kind.config, kind.loader(), &[], true)?;
@@ -95,7 +97,7 @@ pub fn custom_loader_hint(kind: &Kind, kinds: &[Kind]) -> String {
     let loadable = loadable_kinds(kinds);
     let flags: Vec<String> = loadable.iter().map(|k| format!("-k {k}")).collect();
     let others = if flags.is_empty() { String::new() } else { format!("; to load the other kinds, pass {}", flags.join(" ")) };
-    format!("kind {}: loader {} (project code, run in Python) failed{others}", kind.name, kind.loader())
+    format!("kind {}: loader {} (project code, run in Python) failed{others}", kind.name, capped(kind.loader()))
 }
 
 /// The default loader's check: the kind must not already list the transforms it appends.

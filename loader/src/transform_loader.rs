@@ -23,6 +23,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use tg_core::config::type_name;
 use tg_core::error::bad_input;
+use tg_core::quote::capped;
 use tg_core::item::Item;
 use tg_core::kinds::Kind;
 use tg_core::merge::merge;
@@ -75,15 +76,18 @@ impl<'k> ItemCollector<'k> {
         let kind = &self.kind.name;
         let Value::Object(task) = task else {
             return Err(bad_input(format!(
-                "{}: kind {kind}, task {name}: expected a mapping, got {}",
+                "{}: kind {kind}, task {}: expected a mapping, got {}",
                 file.display(),
+                capped(name),
                 type_name(task)
             )));
         };
         if let Some(first) = self.seen.get(name) {
             return Err(bad_input(format!(
-                "{}: kind {kind}: duplicate task name \"{name}\" (already defined in {first})",
-                file.display()
+                "{}: kind {kind}: duplicate task name \"{}\" (already defined in {})",
+                file.display(),
+                capped(name),
+                capped(first)
             )));
         }
         self.seen.insert(name.to_string(), task_from.to_string());
@@ -146,10 +150,11 @@ fn tasks_from(kind: &Kind) -> impl Iterator<Item = &str> {
 fn load_tasks_file(kind: &Kind, file: &Path, filename: &str) -> anyhow::Result<Map<String, Value>> {
     if !file.is_file() {
         return Err(bad_input(format!(
-            "{}: kind {}: tasks-from file {filename} not found: {}",
+            "{}: kind {}: tasks-from file {} not found: {}",
             kind.path.join(KIND_FILE).display(),
             kind.name,
-            file.display()
+            capped(filename),
+            capped(&file.display().to_string())
         )));
     }
     match tg_core::yaml::load_file(file)? {

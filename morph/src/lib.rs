@@ -12,6 +12,7 @@
 //! Relative datestamps stay as they are (tg-submit resolves them). Input tasks keep their
 //! order; added tasks follow them (each depends only on tasks before it).
 
+pub mod project;
 pub mod workertype;
 
 use indexmap::IndexMap;
@@ -31,8 +32,8 @@ use tg_optimize::taskids::TaskIdGenerator;
 pub trait MorphTask: Sized {
     fn label(&self) -> &str;
     fn task_id(&self) -> Option<&str>;
-    /// How many `task.routes` there are: `Ok(None)` without routes, `Err(())` when not a list.
-    fn route_count(&self) -> Result<Option<usize>, ()>;
+    /// How many `task.routes` there are.
+    fn route_count(&self) -> Routes;
     /// A true `code-review` attribute.
     fn code_review(&self) -> anyhow::Result<bool>;
     /// The whole task.
@@ -50,7 +51,7 @@ impl MorphTask for Task {
         self.task_id.as_deref()
     }
 
-    fn route_count(&self) -> Result<Option<usize>, ()> {
+    fn route_count(&self) -> Routes {
         routes_of(self.task.get("routes"))
     }
 
@@ -67,19 +68,28 @@ impl MorphTask for Task {
     }
 }
 
-fn routes_of(routes: Option<&Value>) -> Result<Option<usize>, ()> {
+/// What a task's `task.routes` is, for the index-task morph.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Routes {
+    Absent,
+    Count(usize),
+    /// There, but not a list (an error if the morph looks at it).
+    NotAList,
+}
+
+fn routes_of(routes: Option<&Value>) -> Routes {
     match routes {
-        None => Ok(None),
-        Some(Value::Array(routes)) => Ok(Some(routes.len())),
-        Some(_) => Err(()),
+        None => Routes::Absent,
+        Some(Value::Array(routes)) => Routes::Count(routes.len()),
+        Some(_) => Routes::NotAList,
     }
 }
 
-/// A lean task whose view is its route count (see [`MorphTask::route_count`]).
-pub type MorphLean = LeanTask<Result<Option<usize>, ()>>;
+/// A lean task whose view is its routes (see [`MorphTask::route_count`]).
+pub type MorphLean = LeanTask<Routes>;
 
 /// The view tg-morph takes of a task's text when reading it.
-pub fn morph_view(task: &LeanTask) -> anyhow::Result<Result<Option<usize>, ()>> {
+pub fn morph_view(task: &LeanTask) -> anyhow::Result<Routes> {
     const ROUTES: &[(&str, Want)] = &[("routes", Want::Whole)];
     Ok(routes_of(pick(task.task.get(), ROUTES)?.member(0).value()))
 }
@@ -93,7 +103,7 @@ impl MorphTask for MorphLean {
         self.task_id.as_deref()
     }
 
-    fn route_count(&self) -> Result<Option<usize>, ()> {
+    fn route_count(&self) -> Routes {
         self.view
     }
 
@@ -210,9 +220,9 @@ pub fn add_index_tasks<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphCon
     let mut added = Vec::new();
     for i in 0..graph.tasks.len() {
         let routes = match graph.tasks[i].route_count() {
-            Ok(None) => continue,
-            Ok(Some(routes)) => routes,
-            Err(()) => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label()))),
+            Routes::Absent => continue,
+            Routes::Count(routes) => routes,
+            Routes::NotAList => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label()))),
         };
         if routes <= MAX_ROUTES {
             continue;

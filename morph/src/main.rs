@@ -71,6 +71,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let morph_ctx = MorphContext { graph_config: &ctx.graph_config, parameters: &ctx.parameters, env: &env };
     tg_morph::morph(&mut graph, &morph_ctx, &mut ids, log)?;
+    tg_morph::project::apply_project_morphs(&mut graph, &ctx.graph_config, &ctx.parameters, log)?;
     // Written before stdout, so that tg-submit finds it complete at its end of input.
     if let Some(path) = &args.label_to_taskid {
         let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;

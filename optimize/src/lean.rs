@@ -78,6 +78,10 @@ impl OptTask for OptTaskLean {
         const DEADLINE: &[(&str, Want)] = &[("deadline", Want::Whole)];
         Ok(pick(self.task.get(), DEADLINE)?.member(0).value().cloned())
     }
+
+    fn to_task(&self) -> anyhow::Result<tg_core::task::Task> {
+        LeanTask::to_task(self)
+    }
 }
 
 /// Read and check the graph (labels unique, dependencies present, no cycle).

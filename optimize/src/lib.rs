@@ -24,6 +24,7 @@ pub mod index;
 pub mod order;
 pub mod pathmatch;
 pub mod phases;
+pub mod project;
 pub mod references;
 pub mod strategy;
 pub mod taskids;
@@ -58,6 +59,8 @@ pub trait OptTask: GraphNode {
     fn always_target(&self) -> bool;
     /// `task.deadline`, if there.
     fn deadline(&self) -> anyhow::Result<Option<Value>>;
+    /// The whole task (for project strategies, which get taskgraph `Task` objects).
+    fn to_task(&self) -> anyhow::Result<Task>;
 }
 
 impl OptTask for Task {
@@ -83,6 +86,10 @@ impl OptTask for Task {
 
     fn deadline(&self) -> anyhow::Result<Option<Value>> {
         Ok(self.task.get("deadline").cloned())
+    }
+
+    fn to_task(&self) -> anyhow::Result<Task> {
+        Ok(self.clone())
     }
 }
 
@@ -198,6 +205,7 @@ pub fn plan<'a, T: OptTask>(
 ) -> anyhow::Result<Plan<'a, T>> {
     let log = opts.log;
     let target = build_target(graph, opts)?;
+    project::ask_removal(&target)?;
 
     let mut ev = Evaluation {
         params: &opts.parameters,
@@ -217,6 +225,7 @@ pub fn plan<'a, T: OptTask>(
     let mut ev = Evaluation { index_to_task_id: &index_to_task_id, task_id_to_status: &task_id_to_status, ..ev };
 
     let existing = string_map(opts.parameters.get("existing_tasks"));
+    project::ask_replacement(&target, &removed, &existing, opts.now)?;
     let mut label_to_task_id = BTreeMap::new();
     let replaced = phases::replace_tasks(&target, &mut ev, &existing, &mut removed, &mut label_to_task_id, opts.now)?;
     log.info(phases::summary("replaced", &replaced.counts));

@@ -84,6 +84,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     // Tasks stay JSON text but for what optimizing reads (tg_optimize::lean).
     let graph = tg_optimize::lean::read_graph(input, &source)?;
     let target_tasks = args.target_tasks.as_deref().map(tg_optimize::read_target_tasks).transpose()?;
+    // Strategies the tasks name that are neither built in nor in --strategies: project code.
+    tg_optimize::project::add_project_strategies(&mut registry, &graph, &args.common.root, &parameters, log)?;
     let options = Options {
         parameters,
         target_tasks,

@@ -223,7 +223,7 @@ pub fn replace_tasks<T: OptTask>(
 }
 
 /// A task's resolved `task.deadline`, computed once.
-fn deadline_of<T: OptTask>(target: &Target<T>, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
+pub fn deadline_of<T: OptTask>(target: &Target<T>, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
     if let Some(d) = cache.get(&i) {
         return Ok(d.clone());
     }

@@ -47,6 +47,8 @@ pub enum Strategy {
     All(Vec<Strategy>),
     Alias(Box<Strategy>),
     Not(Box<Strategy>),
+    /// Registered by project code; its calls run in the Python worker ([`crate::project`]).
+    Project(crate::project::ProjectStrategy),
 }
 
 /// What the replacement phase does with a task (Python's `False`, `True` or a taskId).
@@ -86,6 +88,7 @@ impl Strategy {
             Strategy::All(subs) => subs.iter().map(Strategy::description).collect::<Vec<_>>().join("-and-"),
             Strategy::Alias(sub) => sub.description(),
             Strategy::Not(sub) => format!("not-{}", sub.description()),
+            Strategy::Project(p) => p.description.clone(),
         }
     }
 
@@ -95,7 +98,7 @@ impl Strategy {
             Strategy::IndexSearch | Strategy::SkipUnlessChanged => string_list(arg).map(|_| ()),
             Strategy::Any(subs) | Strategy::All(subs) => subs.iter().try_for_each(|s| s.check_argument(arg)),
             Strategy::Alias(sub) | Strategy::Not(sub) => sub.check_argument(arg),
-            Strategy::Never | Strategy::Always => Ok(()),
+            Strategy::Never | Strategy::Always | Strategy::Project(_) => Ok(()),
         }
     }
 
@@ -123,6 +126,7 @@ impl Strategy {
             }
             Strategy::Alias(sub) => sub.should_remove(task, arg, ev)?,
             Strategy::Not(sub) => !sub.should_remove(task, arg, ev)?,
+            Strategy::Project(p) => p.removal(task.label())?,
         })
     }
 
@@ -161,6 +165,7 @@ impl Strategy {
                 Replacement::Keep => Replacement::Remove,
                 _ => Replacement::Keep,
             },
+            Strategy::Project(p) => p.replacement(task.label())?,
         })
     }
 }
@@ -289,6 +294,11 @@ impl Registry {
     /// The strategy registered as `name`.
     pub fn get(&self, name: &str) -> Option<&Strategy> {
         self.strategies.get(name)
+    }
+
+    /// Register `strategy` as `name` (replacing what was there).
+    pub fn insert(&mut self, name: &str, strategy: Strategy) {
+        self.strategies.insert(name.to_string(), strategy);
     }
 
     /// Registered names, sorted.

@@ -20,7 +20,7 @@ use tg_core::task::Task;
 const ATTRIBUTE_METHODS: &[&str] = &["default", "codereview", "nothing"];
 
 /// Positions of the target tasks, ascending.
-pub fn target_task_set(tasks: &mut Vec<LeanTask<VerifyFacts>>, ctx: &TargetContext) -> anyhow::Result<Vec<usize>> {
+pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext) -> anyhow::Result<Vec<usize>> {
     let filters = target::filters(ctx.parameters)?;
     let method = target::target_method(ctx.parameters)?;
     let simple = filters.len() == 1

@@ -174,7 +174,7 @@ fn write_target_tasks(path: &std::path::Path, labels: &[String]) -> anyhow::Resu
 /// A task as tg-resolve handles it: [`Task`], or the lean form `run` reads.
 pub trait ResolveTask: Verifiable + serde::Serialize + Sized {
     /// The target task set of `tasks` (positions, ascending), as [`target::target_task_set`].
-    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>>;
+    fn target_task_set(tasks: &mut [Self], ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>>;
     /// A true `always_target` attribute.
     fn always_target(&self) -> bool;
     /// The whole task.
@@ -182,7 +182,7 @@ pub trait ResolveTask: Verifiable + serde::Serialize + Sized {
 }
 
 impl ResolveTask for Task {
-    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
+    fn target_task_set(tasks: &mut [Self], ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
         target::target_task_set(tasks, ctx)
     }
 
@@ -196,7 +196,7 @@ impl ResolveTask for Task {
 }
 
 impl ResolveTask for LeanTask<VerifyFacts> {
-    fn target_task_set(tasks: &mut Vec<Self>, ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
+    fn target_task_set(tasks: &mut [Self], ctx: &target::TargetContext) -> anyhow::Result<Vec<usize>> {
         lean_target::target_task_set(tasks, ctx)
     }
 

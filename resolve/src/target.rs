@@ -14,9 +14,11 @@
 //!
 //! Methods and filters that projects register in Python (`@register_target_task`,
 //! `@filter_task`, from the `taskgraph.register` hook) run in the project's Python worker
-//! ([`tg_bridge`]), started when a name is not built in. Built-in names always run natively, even
-//! if the hook replaced them (a data-only checkout, without the project's Python, must still
-//! resolve). The worker gets the current target set as a `TaskGraph` and these parameters.
+//! ([`tg_bridge`]), started when a name is not built in. A built-in name runs natively unless the
+//! hook replaced it (`@register_target_task("default")`): the worker is started to find out only
+//! when a project Python file may do that ([`tg_bridge::detect`]), so a data-only checkout, without
+//! the project's Python, still resolves. The worker gets the current target set as a `TaskGraph`
+//! and these parameters.
 //! Without a register hook, an unknown name is an error that lists the built-in names.
 
 use crate::pyish::{compile_match, string_list, truthy};
@@ -76,9 +78,9 @@ pub fn target_task_set(tasks: &mut [Task], ctx: &TargetContext) -> anyhow::Resul
     let mut current: Vec<usize> = (0..tasks.len()).collect();
     for filter in filters(ctx.parameters)? {
         let before = current.len();
-        let what = if FILTERS.contains(&filter.as_str()) {
+        let what = if FILTERS.contains(&filter.as_str()) && !project.replaces(TargetFunction::Filter, &filter)? {
             let method = target_method(ctx.parameters)?;
-            if TARGET_TASK_METHODS.contains(&method.as_str()) {
+            if TARGET_TASK_METHODS.contains(&method.as_str()) && !project.replaces(TargetFunction::Method, &method)? {
                 current = apply_method(&method, tasks, &current, ctx)?;
             } else {
                 current = project.select(TargetFunction::Method, &method, tasks, &current)?;
@@ -129,6 +131,22 @@ impl ProjectCode<'_, '_> {
         selected.sort_unstable();
         selected.dedup();
         Ok(selected)
+    }
+
+    /// Whether the register hook replaced the built-in method or filter `name` (it then runs in
+    /// the worker).
+    fn replaces(&mut self, function: TargetFunction, name: &str) -> anyhow::Result<bool> {
+        let config = self.ctx.graph_config;
+        let may = match function {
+            TargetFunction::Method => tg_bridge::detect::may_replace_target_method(config, name),
+            TargetFunction::Filter => tg_bridge::detect::may_replace_filter(config, name),
+        };
+        if !may {
+            return Ok(false);
+        }
+        let project = &self.worker()?.info.project;
+        let replaced = if function == TargetFunction::Method { &project.target_methods } else { &project.filters };
+        Ok(replaced.iter().any(|n| n == name))
     }
 
     fn worker(&mut self) -> anyhow::Result<&mut Worker> {

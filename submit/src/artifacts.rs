@@ -142,7 +142,7 @@ pub fn write_all(
     parameters_yaml: &str,
     inputs: &ArtifactInputs,
 ) -> anyhow::Result<Vec<&'static str>> {
-    std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+    crate::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
     let mut written = Vec::new();
     write_atomically(&dir.join("parameters.yml"), parameters_yaml.as_bytes())?;
     written.push("parameters.yml");
@@ -216,7 +216,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         path.extension().and_then(|e| e.to_str()).unwrap_or_default()
     ));
     let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
-    let mut file = std::fs::File::create(&tmp).map_err(err)?;
+    let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(err)?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }

@@ -41,6 +41,17 @@ pub fn task_definitions(graph: &SubmitGraph, submission: &Submission) -> anyhow:
     (0..graph.len()).map(|i| task_definition(graph, i, submission)).collect()
 }
 
+/// [`task_definitions`], freeing each task's input definition (`task.task`) once its body is
+/// made, so that the graph's definitions are not held twice; for when nothing else needs them.
+pub fn take_task_definitions(graph: &mut SubmitGraph, submission: &Submission) -> anyhow::Result<Vec<Value>> {
+    let mut definitions = Vec::with_capacity(graph.len());
+    for i in 0..graph.len() {
+        definitions.push(task_definition(graph, i, submission)?);
+        graph.tasks[i].task = Value::Null;
+    }
+    Ok(definitions)
+}
+
 /// The createTask body of task `i`.
 pub fn task_definition(graph: &SubmitGraph, i: usize, submission: &Submission) -> anyhow::Result<Value> {
     let task = &graph.tasks[i];
@@ -115,6 +126,9 @@ mod tests {
         );
         assert_eq!(defs[1], json!({"dependencies": ["A"], "taskGroupId": "DEC", "schedulerId": "td-level-3"}));
         assert_eq!(defs[2], json!({"dependencies": ["DEC"], "taskGroupId": "DEC", "schedulerId": "td-level-3"}));
+        let mut g = g;
+        assert_eq!(take_task_definitions(&mut g, &s).unwrap(), defs);
+        assert!(g.tasks.iter().all(|t| t.task.is_null()));
     }
 
     #[test]

@@ -102,6 +102,26 @@ impl SubmitGraph {
         self.by_task_id.get(task_id).copied()
     }
 
+    /// Free what the task records hold besides kind and label (the definitions, attributes,
+    /// dependency maps): once the createTask bodies and the artifacts are made, messages need
+    /// only those two, and the bodies are not kept twice while tasks are created.
+    pub fn release_task_records(&mut self) {
+        for task in &mut self.tasks {
+            *task = Task {
+                kind: std::mem::take(&mut task.kind),
+                label: std::mem::take(&mut task.label),
+                description: String::new(),
+                attributes: Default::default(),
+                dependencies: Default::default(),
+                soft_dependencies: Vec::new(),
+                if_dependencies: Vec::new(),
+                optimization: None,
+                task: Value::Null,
+                task_id: None,
+            };
+        }
+    }
+
     /// A creation order: dependencies first, ties broken by input order.
     pub fn creation_order(&self) -> Vec<usize> {
         let mut remaining: Vec<usize> = self.deps.iter().map(Vec::len).collect();

@@ -18,7 +18,9 @@
 
 pub mod artifacts;
 pub mod definition;
+pub mod files;
 pub mod graph;
+pub mod progress;
 pub mod queue;
 pub mod scheduler;
 pub mod state;
@@ -133,7 +135,8 @@ pub struct Opts {
     #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     pub timeout: f64,
 
-    /// Seconds between progress lines on stderr.
+    /// Seconds between progress lines on stderr (when stderr is not a terminal; a terminal
+    /// gets a progress bar instead).
     #[arg(long, default_value_t = 2.0, value_name = "SECS")]
     pub progress_interval: f64,
 }
@@ -144,7 +147,8 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     check_flags(opts)?;
     let (bytes, source) = read_input(opts.input.as_deref())?;
     let input_sha256 = hex::encode(Sha256::digest(&bytes));
-    let graph = SubmitGraph::read(&bytes[..], &source)?;
+    let mut graph = SubmitGraph::read(&bytes[..], &source)?;
+    drop(bytes);
     if graph.is_empty() {
         log.warn(format!("{source} has no tasks: nothing to create (did an upstream stage fail?)"));
     }
@@ -163,8 +167,12 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     };
     // Every body is made (and so checked) before anything is written.
     let submission = Submission { decision_task_id: decision_task_id.clone(), scheduler_id: scheduler_id.clone(), now };
-    let definitions = definition::task_definitions(&graph, &submission)?;
     let copies = (0..graph.len()).map(|i| definition::copies(&graph, i)).collect::<anyhow::Result<Vec<_>>>()?;
+    // task-graph.json needs the input definitions; without artifacts they are not kept.
+    let definitions = match &opts.artifacts {
+        Some(_) => definition::task_definitions(&graph, &submission)?,
+        None => definition::take_task_definitions(&mut graph, &submission)?,
+    };
     let artifact_inputs = opts.artifacts.as_ref().map(|_| read_artifact_inputs(opts)).transpose()?;
 
     let fresh = Header {
@@ -194,6 +202,9 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
         write_artifacts(dir, inputs, &graph, &ctx, &log)?;
     }
 
+    // From here on the bodies are in `definitions`; the task records are needed only for labels.
+    drop(artifact_inputs);
+    graph.release_task_records();
     let resumed = state.as_ref().is_some_and(|s| s.resumed);
     let queue = queue.open(resumed)?;
     let plan = Plan {
@@ -203,6 +214,7 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
         // A dry run sends one request at a time, so that the file's order is deterministic.
         concurrency: if queue.is_dry_run() { 1 } else { opts.concurrency },
         progress_every: Duration::from_secs_f64(opts.progress_interval.max(0.0)),
+        progress: progress::style_for_stderr(&log),
     };
     log.info(format!(
         "creating {} tasks ({} requests) of task group {} on {}",

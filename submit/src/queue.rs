@@ -6,7 +6,7 @@
 //! leaves whole lines (a torn tail is dropped when the file is reopened to resume).
 
 use serde_json::Value;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -93,10 +93,11 @@ impl DryRunQueue {
     /// Open `dir/createTask.jsonl`: emptied for a new submission, kept (minus a torn tail) to
     /// resume one.
     pub fn open(dir: &Path, resume: bool) -> anyhow::Result<DryRunQueue> {
-        std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+        crate::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(REQUESTS_NAME);
         let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(err)?;
+        let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
+            .read(true).write(true).create(true).truncate(false).open(&path).map_err(err)?;
         if resume {
             let mut text = Vec::new();
             file.read_to_end(&mut text).map_err(err)?;

@@ -12,6 +12,7 @@
 
 use crate::definition::duplicate_task_id;
 use crate::graph::SubmitGraph;
+use crate::progress::{Counts, Progress, Style};
 use crate::queue::{CreateError, Queue};
 use crate::state::StateLog;
 use serde_json::Value;
@@ -70,8 +71,10 @@ pub struct Plan<'a> {
     /// Copies per task (1 = no duplicates).
     pub copies: &'a [u32],
     pub concurrency: usize,
-    /// How often to print a progress line.
+    /// How often to print a progress line (when progress is shown as lines).
     pub progress_every: Duration,
+    /// How progress is shown on stderr ([`crate::progress::style_for_stderr`]).
+    pub progress: Style,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -93,12 +96,14 @@ struct Book<'a> {
     already: HashSet<String>,
     in_flight: usize,
     total_requests: usize,
+    progress: Progress,
 }
 
 /// Create every task of `plan` on `queue`, logging acknowledgements to `state`.
 pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, log: &Log) -> anyhow::Result<Outcome> {
     let graph = plan.graph;
     let already = state.as_ref().map(|s| s.created.clone()).unwrap_or_default();
+    let total_requests = plan.copies.iter().map(|&c| c as usize).sum();
     let mut book = Book {
         plan,
         remaining_deps: graph.deps.iter().map(Vec::len).collect(),
@@ -107,7 +112,8 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
         outcome: Outcome::default(),
         already,
         in_flight: 0,
-        total_requests: plan.copies.iter().map(|&c| c as usize).sum(),
+        total_requests,
+        progress: Progress::start(plan.progress, total_requests, plan.progress_every, *log),
     };
     for i in 0..graph.len() {
         if book.remaining_deps[i] == 0 {
@@ -115,8 +121,6 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
         }
     }
     let concurrency = plan.concurrency.max(1);
-    let started = Instant::now();
-    let mut last_progress = started;
 
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let job_rx = Mutex::new(job_rx);
@@ -131,7 +135,7 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
         let mut unlogged: Vec<String> = Vec::new();
         let mut last_flush = Instant::now();
         loop {
-            book.dispatch(&job_tx, concurrency, log);
+            book.dispatch(&job_tx, concurrency);
             if book.in_flight == 0 {
                 break;
             }
@@ -141,7 +145,7 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
                     while let Ok(more) = done_rx.try_recv() {
                         batch.push(more);
                     }
-                    unlogged.extend(book.settle(batch, log));
+                    unlogged.extend(book.settle(batch));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -150,14 +154,12 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
                 flush(queue, state.as_deref_mut(), &mut unlogged)?;
                 last_flush = Instant::now();
             }
-            if last_progress.elapsed() >= plan.progress_every {
-                last_progress = Instant::now();
-                book.print_progress(started, log);
-            }
+            book.progress.update(&book.counts());
         }
         drop(job_tx);
         flush(queue, state, &mut unlogged)
     })?;
+    book.progress.finish();
     book.outcome.not_attempted = book.status.iter().filter(|s| **s == Status::Waiting).count();
     Ok(book.outcome)
 }
@@ -213,7 +215,7 @@ impl Book<'_> {
     }
 
     /// Send ready jobs while there is room; jobs the state log has are settled at once.
-    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, concurrency: usize, log: &Log) {
+    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, concurrency: usize) {
         while self.outcome.stopped.is_none() && self.in_flight < concurrency {
             let Some(Reverse(job)) = self.ready.pop() else { return };
             if self.status[job.task] == Status::Skipped {
@@ -222,7 +224,7 @@ impl Book<'_> {
             let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
             if self.already.contains(&task_id) {
                 self.outcome.already_created += 1;
-                log.debug(format!("already created {task_id} {}", self.label(job)));
+                self.progress.debug(|| format!("already created {task_id} {}", self.label(job)));
                 if job.copy == 0 {
                     self.mark_created(job.task);
                 }
@@ -239,14 +241,14 @@ impl Book<'_> {
     }
 
     /// Record the answers of `batch`; returns the taskIds acknowledged.
-    fn settle(&mut self, batch: Vec<(Job, Result<(), CreateError>)>, log: &Log) -> Vec<String> {
+    fn settle(&mut self, batch: Vec<(Job, Result<(), CreateError>)>) -> Vec<String> {
         let mut acknowledged = Vec::new();
         for (job, result) in batch {
             self.in_flight -= 1;
             let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
             match result {
                 Ok(()) => {
-                    log.debug(format!("created {task_id} {}", self.label(job)));
+                    self.progress.debug(|| format!("created {task_id} {}", self.label(job)));
                     self.outcome.created += 1;
                     self.outcome.created_order.push(task_id.clone());
                     acknowledged.push(task_id);
@@ -260,7 +262,7 @@ impl Book<'_> {
                             self.outcome.stopped = Some(why.clone());
                         }
                     }
-                    log.debug(format!("could not create {task_id} {}: {}", self.label(job), err.message()));
+                    self.progress.debug(|| format!("could not create {task_id} {}: {}", self.label(job), err.message()));
                     self.outcome.failed.push(Failed {
                         label: self.label(job),
                         task_id,
@@ -315,15 +317,14 @@ impl Book<'_> {
         }
     }
 
-    fn print_progress(&self, started: Instant, log: &Log) {
-        let done = self.outcome.created + self.outcome.already_created;
-        let rate = self.outcome.created as f64 / started.elapsed().as_secs_f64().max(1e-9);
-        log.info(format!(
-            "progress: {done}/{} created, {} failed, {} skipped, {} in flight ({rate:.0} tasks/s)",
-            self.total_requests,
-            self.outcome.failed.len(),
-            self.outcome.skipped.len(),
-            self.in_flight
-        ));
+    fn counts(&self) -> Counts {
+        Counts {
+            done: self.outcome.created + self.outcome.already_created,
+            created: self.outcome.created,
+            total: self.total_requests,
+            failed: self.outcome.failed.len(),
+            skipped: self.outcome.skipped.len(),
+            in_flight: self.in_flight,
+        }
     }
 }

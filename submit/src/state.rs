@@ -13,7 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
+#[cfg(test)]
+use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use tg_core::error::usage;
@@ -58,10 +60,11 @@ impl StateLog {
     /// Open `dir/submit.log`, or create it with `fresh` as its header. An existing log must be of
     /// the same input and target (and decision task id and scheduler id) as `fresh`.
     pub fn open(dir: &Path, fresh: Header) -> anyhow::Result<StateLog> {
-        std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create state directory {}: {e}", dir.display())))?;
+        crate::files::create_dir_all(dir)
+            .map_err(|e| usage(format!("cannot create state directory {}: {e}", dir.display())))?;
         let path = dir.join(LOG_NAME);
         let io_err = |what: &str, e: std::io::Error| usage(format!("{what} {}: {e}", path.display()));
-        let mut file = OpenOptions::new()
+        let mut file = crate::files::options_with_mode(crate::files::PRIVATE_FILE_MODE)
             .read(true)
             .write(true)
             .create(true)

@@ -208,11 +208,20 @@ fn no_secret_is_printed_at_any_verbosity() {
         let refusing = QueueServer::start(|_, _| Fault::Status(401, "bad credentials".into()));
         for (n, server) in [ok, refusing].iter().enumerate() {
             let state = dir.join(format!("state-{}-{n}", verbosity.len()));
+            let artifacts = dir.join(format!("artifacts-{}-{n}", verbosity.len()));
             let mut a = args(verbosity);
-            a.extend(["--state", state.to_str().unwrap()]);
+            a.extend(["--state", state.to_str().unwrap(), "--artifacts", artifacts.to_str().unwrap()]);
             let out = tg_submit(&a, &graph, &server.env());
             outputs.push(text(&out.stdout) + &text(&out.stderr));
-            outputs.push(std::fs::read_to_string(state.join("submit.log")).unwrap());
+            // Every file tg-submit wrote: the state log and each artifact.
+            let mut files = 0;
+            for d in [&state, &artifacts] {
+                for entry in std::fs::read_dir(d).unwrap() {
+                    outputs.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+                    files += 1;
+                }
+            }
+            assert!(files >= 4, "state log and artifacts written ({files} files)");
         }
         // With a certificate, against nothing (connection errors), and a usage error.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

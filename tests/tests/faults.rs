@@ -589,12 +589,10 @@ fn credentials_are_never_printed_or_written_and_files_are_not_world_writable() {
     }
 }
 
-/// tg-submit's state, artifacts and dry-run files should not be world-writable whatever the
-/// umask. Today they follow it (`File::create`, `create_dir_all`): under `umask 000` they come
-/// out 0666/0777. Enable this test once tg-submit creates files 0644 and directories 0755
-/// explicitly (`OpenOptionsExt::mode`, `DirBuilderExt::mode`).
+/// tg-submit's state, artifacts and dry-run files are not group- or world-writable whatever
+/// the umask: it creates files 0644 (the state log 0600) and directories 0755 explicitly
+/// (`OpenOptionsExt::mode`, `DirBuilderExt::mode`), so under `umask 000` they come out exactly so.
 #[test]
-#[ignore = "tg-submit follows the umask: under umask 000 its files are 0666 (reported to the lead)"]
 fn submit_files_are_not_world_writable_even_under_umask_000() {
     let ex = stage_example("faults-umask");
     let g = graphs(&ex);
@@ -606,9 +604,15 @@ fn submit_files_are_not_world_writable_even_under_umask_000() {
     sh.current_dir(ex.path()).env("TASKCLUSTER_ROOT_URL", "https://tc.example.com").env_remove("TASK_ID");
     let out = run_with_input(&mut sh, &morphed);
     assert!(out.status.success(), "tg-submit failed: {}", head(&out.stderr));
-    for path in files_under(&ex.path().join("out")) {
+    let written = files_under(&ex.path().join("out"));
+    assert!(written.iter().any(|p| p.ends_with("state/submit.log")), "no state log written");
+    assert!(written.iter().any(|p| p.ends_with("queue/createTask.jsonl")), "no dry-run requests written");
+    assert!(written.iter().any(|p| p.ends_with("artifacts/task-graph.json")), "no artifacts written");
+    for path in written {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o002, 0, "{} is world-writable ({mode:o})", path.display());
+        assert_eq!(mode & 0o022, 0, "{} is group- or world-writable ({mode:o})", path.display());
+        let expected = if path.is_dir() { 0o755 } else if path.ends_with("state/submit.log") { 0o600 } else { 0o644 };
+        assert_eq!(mode & 0o777, expected, "{}", path.display());
     }
 }

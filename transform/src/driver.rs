@@ -22,6 +22,7 @@
 use crate::registry::{self, DEFAULT_LOADER_TRANSFORMS};
 use crate::{TaskDict, TransformConfig, TransformFn};
 use indexmap::IndexMap;
+use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use tg_bridge::trace::{KindTrace, Tracer};
 use tg_bridge::Worker;
@@ -90,17 +91,65 @@ fn is_python_transform(name: &str) -> bool {
 
 /// [`transform_items`] with the worker and tracer.
 pub fn transform_items_with(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extensions) -> anyhow::Result<Vec<Task>> {
+    let mut tasks = Vec::new();
+    run_kinds(ctx, items, log, ext, &mut Output::Collect(&mut tasks))?;
+    Ok(tasks)
+}
+
+/// [`transform_items_with`], handing each kind's tasks to `emit` as JSON lines (the bytes
+/// `JsonLinesWriter` writes) as soon as the kind is done; returns how many tasks there were.
+///
+/// Only the tasks of kinds that a later kind lists in `kind-dependencies` stay in memory. A kind
+/// whose steps are all per-task built-ins (see [`batchable`]) runs its step chain on small
+/// batches of dicts, so memory holds one batch in flight plus the kind's text; when a batch
+/// shows a kind-wide dependency (see [`run_batch_safe`]), a duplicate label or an error, the
+/// kind is run again whole, so outputs and errors are exactly those of the whole-kind run.
+pub fn transform_items_streaming(
+    ctx: &StageContext,
+    items: Vec<Item>,
+    log: Log,
+    ext: &mut Extensions,
+    emit: &mut dyn FnMut(&[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let mut count = 0;
+    run_kinds(ctx, items, log, ext, &mut Output::Stream { emit, count: &mut count })?;
+    Ok(count)
+}
+
+/// Where finished kinds go.
+enum Output<'a> {
+    /// Every task, in order (the library API).
+    Collect(&'a mut Vec<Task>),
+    /// JSON lines, kind by kind.
+    Stream { emit: &'a mut dyn FnMut(&[u8]) -> anyhow::Result<()>, count: &'a mut usize },
+}
+
+/// A finished kind: its labels in order, its JSON lines (streaming) and the tasks kept.
+struct KindDone {
+    labels: Vec<String>,
+    text: Vec<u8>,
+    tasks: Vec<Task>,
+}
+
+/// The driver loop: every kind in order, through its steps, to `output`.
+fn run_kinds(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extensions, output: &mut Output<'_>) -> anyhow::Result<()> {
     let kinds = kinds_of(&ctx.graph_config, &items)?;
     let mut by_kind: IndexMap<String, Vec<TaskDict>> = IndexMap::new();
     for item in items {
         by_kind.entry(item.kind).or_default().push(item.item);
     }
+    let streaming = matches!(output, Output::Stream { .. });
 
     let mut tasks_by_kind: IndexMap<String, Vec<Task>> = IndexMap::new();
-    let mut seen_labels: IndexMap<String, String> = IndexMap::new();
-    for kind in &kinds {
+    let mut seen_labels: HashMap<String, String> = HashMap::new();
+    for (position, kind) in kinds.iter().enumerate() {
         let inputs = by_kind.shift_remove(&kind.name).unwrap_or_default();
-        let deps = kind_dependencies_tasks(kind, &tasks_by_kind);
+        let (deps, lent) = lend_dependencies(kind, &mut tasks_by_kind);
+        // A custom loader tg-load deferred (kind-dependencies) runs now, with their tasks.
+        let (inputs, names) = match crate::deferred_loader::load(kind, &inputs, &deps, ext.worker.as_mut())? {
+            Some(loaded) => loaded,
+            None => (inputs, transform_names(kind, &deps, ext.worker.as_mut())?),
+        };
         let config = TransformConfig {
             kind: &kind.name,
             path: &kind.path,
@@ -110,30 +159,191 @@ pub fn transform_items_with(ctx: &StageContext, items: Vec<Item>, log: Log, ext:
             graph_config: &ctx.graph_config,
             log,
         };
-        let steps = plan(kind, transform_names(kind, &deps, ext.worker.as_mut())?)?;
-        let mut trace = ext.tracer.as_ref().map(|_| KindTrace::new(&kind.name, &inputs));
-        let mut kind_ready = false;
-        let mut dicts = inputs;
-        for step in &steps {
-            dicts = run_step(step, &config, dicts, ext, &mut kind_ready, trace.as_mut())?;
-        }
-        let tasks = dicts.into_iter().map(|d| to_task(&kind.name, d)).collect::<anyhow::Result<Vec<_>>>()?;
-        if let (Some(trace), Some(tracer)) = (&trace, ext.tracer.as_mut()) {
-            let labels: Vec<String> = tasks.iter().map(|t| t.label.clone()).collect();
-            trace.finish(&labels, tracer)?;
-        }
-        for task in &tasks {
-            if let Some(other) = seen_labels.insert(task.label.clone(), kind.name.clone()) {
-                return Err(bad_input(format!(
-                    "kind {}, task {}: duplicate label (also made by kind {other})",
-                    kind.name, task.label
-                )));
+        let steps = plan(kind, names)?;
+        let keep = !streaming || kinds[position + 1..].iter().any(|later| later.dependencies().contains(&kind.name));
+        let batched = if streaming && ext.worker.is_none() && ext.tracer.is_none() && batchable(&steps) {
+            run_kind_batched(&steps, &config, inputs.clone(), keep)
+        } else {
+            None
+        };
+        let done = match batched {
+            Some(done) => done,
+            None => run_kind_whole(&steps, &config, inputs, ext, streaming)?,
+        };
+        give_back_dependencies(deps, lent, &mut tasks_by_kind);
+        for label in &done.labels {
+            if let Some(other) = seen_labels.insert(label.clone(), kind.name.clone()) {
+                return Err(bad_input(format!("kind {}, task {label}: duplicate label (also made by kind {other})", kind.name)));
             }
         }
-        log.debug(format!("generated {} tasks for kind {}", tasks.len(), kind.name));
-        tasks_by_kind.insert(kind.name.clone(), tasks);
+        log.debug(format!("generated {} tasks for kind {}", done.labels.len(), kind.name));
+        match output {
+            Output::Collect(all) => all.extend(done.tasks.iter().cloned()),
+            Output::Stream { emit, count } => {
+                emit(&done.text)?;
+                **count += done.labels.len();
+            }
+        }
+        if keep {
+            tasks_by_kind.insert(kind.name.clone(), done.tasks);
+        } else if position + 1 == kinds.len() {
+            // Freeing tens of thousands of `Value` trees costs as much as making them; the
+            // process ends soon after.
+            std::mem::forget(done.tasks);
+        }
     }
-    Ok(tasks_by_kind.into_values().flatten().collect())
+    std::mem::forget(tasks_by_kind);
+    Ok(())
+}
+
+/// The kind's whole step chain on all its dicts at once (the reference behaviour).
+fn run_kind_whole(
+    steps: &[Step],
+    config: &TransformConfig<'_>,
+    inputs: Vec<TaskDict>,
+    ext: &mut Extensions,
+    streaming: bool,
+) -> anyhow::Result<KindDone> {
+    let mut trace = ext.tracer.as_ref().map(|_| KindTrace::new(config.kind, &inputs));
+    let mut kind_ready = false;
+    let mut dicts = inputs;
+    for step in steps {
+        dicts = run_step(step, config, dicts, ext, &mut kind_ready, trace.as_mut())?;
+    }
+    let tasks = dicts.into_iter().map(|d| to_task(config.kind, d)).collect::<anyhow::Result<Vec<_>>>()?;
+    let labels: Vec<String> = tasks.iter().map(|t| t.label.clone()).collect();
+    if let (Some(trace), Some(tracer)) = (&trace, ext.tracer.as_mut()) {
+        trace.finish(&labels, tracer)?;
+    }
+    let text = if streaming { json_lines(&tasks)? } else { Vec::new() };
+    Ok(KindDone { labels, text, tasks })
+}
+
+/// Steps that treat every dict on its own, so a batch of dicts goes through them as the whole
+/// kind would (`run` only for batches [`run_batch_safe`] accepts).
+const PER_TASK_STEPS: &[&str] = &[
+    "taskgraph.transforms.matrix",
+    "taskgraph.transforms.task_context",
+    "taskgraph.transforms.chunking",
+    "taskgraph.transforms.run",
+    "taskgraph.transforms.task",
+];
+
+/// Dicts per batch; `matrix` (which multiplies a dict by its cells) takes one at a time.
+const BATCH: usize = 256;
+
+/// The built-in module a native step runs.
+fn module_of(step: &Step) -> Option<&str> {
+    match step {
+        Step::Native { name, .. } => Some(name.strip_suffix(":transforms").unwrap_or(name)),
+        _ => None,
+    }
+}
+
+/// Whether every step of the chain is a per-task built-in.
+fn batchable(steps: &[Step]) -> bool {
+    !steps.is_empty() && steps.iter().all(|s| module_of(s).is_some_and(|m| PER_TASK_STEPS.contains(&m)))
+}
+
+/// Whether `run` gives a batch the same result as the whole kind: its kind-wide parts (the
+/// in-kind ordering by dependencies, fetches of this kind's own artifacts, the toolchain and
+/// fetch kinds' artifact index) have nothing to do.
+fn run_batch_safe(config: &TransformConfig<'_>, dicts: &[TaskDict]) -> bool {
+    if matches!(config.kind, "toolchain" | "fetch") {
+        return false;
+    }
+    let prefix = format!("{}-", config.kind);
+    dicts.iter().all(|d| {
+        let in_kind_dep = match d.get("dependencies") {
+            Some(Value::Object(deps)) => deps.values().any(|v| v.as_str().map_or(true, |l| l.starts_with(&prefix))),
+            _ => false,
+        };
+        let own_fetch = match d.get("fetches") {
+            Some(Value::Object(f)) => f.contains_key(config.kind),
+            _ => false,
+        };
+        !in_kind_dep && !own_fetch
+    })
+}
+
+/// The kind's steps on batches; `None` when the kind must run whole instead.
+fn run_kind_batched(steps: &[Step], config: &TransformConfig<'_>, inputs: Vec<TaskDict>, keep: bool) -> Option<KindDone> {
+    let done = run_batches(steps, config, inputs, keep).ok().flatten().filter(|d| unique(&d.labels));
+    if done.is_none() {
+        config.log.debug(format!("kind {}: running its steps on the whole kind", config.kind));
+    }
+    done
+}
+
+/// Whether no label appears twice.
+fn unique(labels: &[String]) -> bool {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(labels.len());
+    labels.iter().all(|l| seen.insert(l))
+}
+
+/// `steps` on `dicts`, split into batches that run in parallel; the finished tasks of every
+/// batch, in order. `Ok(None)`: a batch cannot stand for the whole kind.
+fn run_batches(steps: &[Step], config: &TransformConfig<'_>, dicts: Vec<TaskDict>, keep: bool) -> anyhow::Result<Option<KindDone>> {
+    use rayon::prelude::*;
+    let Some((step, rest)) = steps.split_first() else {
+        return finish_batch(config, dicts, keep).map(Some);
+    };
+    let Step::Native { run, .. } = step else { return Ok(None) };
+    let module = module_of(step).unwrap_or_default();
+    let size = if module == "taskgraph.transforms.matrix" { 1 } else { BATCH };
+    let mut batches: Vec<Vec<TaskDict>> = Vec::with_capacity(dicts.len().div_ceil(size));
+    let mut dicts = dicts.into_iter();
+    loop {
+        let batch: Vec<TaskDict> = dicts.by_ref().take(size).collect();
+        if batch.is_empty() {
+            break;
+        }
+        batches.push(batch);
+    }
+    let parts: Vec<anyhow::Result<Option<KindDone>>> = batches
+        .into_par_iter()
+        .map(|batch| {
+            if module == "taskgraph.transforms.run" && !run_batch_safe(config, &batch) {
+                return Ok(None);
+            }
+            let out = run(config, batch)?;
+            run_batches(rest, config, out, keep)
+        })
+        .collect();
+    let mut done = KindDone { labels: Vec::new(), text: Vec::new(), tasks: Vec::new() };
+    for part in parts {
+        let Some(part) = part? else { return Ok(None) };
+        done.labels.extend(part.labels);
+        done.text.extend_from_slice(&part.text);
+        done.tasks.extend(part.tasks);
+    }
+    Ok(Some(done))
+}
+
+/// Finished dicts -> tasks -> JSON lines (the tasks kept when `keep`).
+fn finish_batch(config: &TransformConfig<'_>, dicts: Vec<TaskDict>, keep: bool) -> anyhow::Result<KindDone> {
+    let tasks: Vec<Task> = dicts.into_iter().map(|d| to_task(config.kind, d)).collect::<anyhow::Result<_>>()?;
+    let labels = tasks.iter().map(|t| t.label.clone()).collect();
+    let text = json_lines(&tasks)?;
+    Ok(KindDone { labels, text, tasks: if keep { tasks } else { Vec::new() } })
+}
+
+/// Tasks as JSON lines, serialized in parallel, bytes as `JsonLinesWriter` writes them.
+fn json_lines(tasks: &[Task]) -> anyhow::Result<Vec<u8>> {
+    use rayon::prelude::*;
+    let lines: Vec<Vec<u8>> = tasks
+        .par_iter()
+        .map(|t| {
+            let mut line = serde_json::to_vec(t)?;
+            line.push(b'\n');
+            Ok(line)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut text = Vec::with_capacity(lines.iter().map(Vec::len).sum());
+    for line in lines {
+        text.extend_from_slice(&line);
+    }
+    Ok(text)
 }
 
 /// Run one step over the kind's dicts, recording it in the trace.
@@ -229,13 +439,28 @@ fn implementation_of(task: &TaskDict, config: &TransformConfig<'_>) -> Option<St
     crate::util::workertypes::worker_type_implementation(config.graph_config, worker_type).ok().map(|(imp, _)| imp)
 }
 
-/// The tasks of `kind`'s kind-dependencies, label -> task, in the order kinds were loaded.
-fn kind_dependencies_tasks(kind: &Kind, done: &IndexMap<String, Vec<Task>>) -> IndexMap<String, Task> {
+/// The tasks of `kind`'s kind-dependencies, label -> task, in the order kinds were loaded:
+/// moved out of `done` (labels are unique across kinds), with each kind's task count, so
+/// [`give_back_dependencies`] can put them back without copying a task.
+fn lend_dependencies(kind: &Kind, done: &mut IndexMap<String, Vec<Task>>) -> (IndexMap<String, Task>, Vec<(String, usize)>) {
     let deps = kind.dependencies();
-    done.iter()
-        .filter(|(name, _)| deps.contains(name))
-        .flat_map(|(_, tasks)| tasks.iter().map(|t| (t.label.clone(), t.clone())))
-        .collect()
+    let mut lent = Vec::new();
+    let mut out = IndexMap::new();
+    for (name, tasks) in done.iter_mut().filter(|(name, _)| deps.contains(name)) {
+        lent.push((name.clone(), tasks.len()));
+        out.extend(std::mem::take(tasks).into_iter().map(|t| (t.label.clone(), t)));
+    }
+    (out, lent)
+}
+
+/// Put the tasks [`lend_dependencies`] lent back where they were.
+fn give_back_dependencies(deps: IndexMap<String, Task>, lent: Vec<(String, usize)>, done: &mut IndexMap<String, Vec<Task>>) {
+    let mut tasks = deps.into_values();
+    for (name, count) in lent {
+        if let Some(list) = done.get_mut(&name) {
+            list.extend(tasks.by_ref().take(count));
+        }
+    }
 }
 
 /// The kind's transform names: its own list plus the default loader's additions, or, for a

@@ -5,13 +5,14 @@
 //! parameters are then the ones Python taskgraph resolves (project schema and defaults).
 
 use clap::Parser;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tg_bridge::trace::Tracer;
 use tg_bridge::{Worker, WorkerOptions};
 use tg_core::cli::{main_with, CommonArgs, Log, StageContext};
 use tg_core::config::GraphConfig;
-use tg_core::jsonl::{open_input, JsonLinesReader, JsonLinesWriter};
+use tg_core::jsonl::{open_input, JsonLinesReader};
 use tg_core::params::Parameters;
 use tg_transform::driver::{self, Extensions};
 
@@ -65,14 +66,11 @@ fn main() -> ExitCode {
         } else {
             StageContext::load(&args.common, args.allow_unknown_parameters)?
         };
-        let tasks = driver::transform_items_with(&ctx, items, log, &mut ext)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let count = driver::transform_items_streaming(&ctx, items, log, &mut ext, &mut |text| Ok(out.write_all(text)?))?;
         drop(ext);
-        let mut out = JsonLinesWriter::new(std::io::stdout().lock());
-        for task in &tasks {
-            out.write(task)?;
-        }
-        out.finish()?;
-        log.info(format!("wrote {} tasks", tasks.len()));
+        out.flush()?;
+        log.info(format!("wrote {count} tasks"));
         Ok(())
     })
 }

@@ -7,9 +7,11 @@
 //! - `bench`: speed and memory against Python taskgraph (see `bench.rs`).
 //! - `completions`: shell completion scripts for every binary.
 //! - `fuzz`: coverage-guided fuzzing of every parser (`fuzz.rs`, targets in `fuzz/`).
+//! - `soak`: tg-submit under injected faults and `kill -9` (`soak.rs`).
 
 mod bench;
 mod fuzz;
+mod soak;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -70,6 +72,18 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// tg-submit against a faulty local queue, with kill -9 and resume: exactly once, in order.
+    Soak {
+        /// Tasks in the graph.
+        #[arg(long, default_value_t = 10_000)]
+        tasks: usize,
+        /// kill -9 of tg-submit at this many random points (each followed by a resume).
+        #[arg(long, default_value_t = 10)]
+        kills: usize,
+        /// Seed of the graph, faults and kill points (default: from the clock).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// The bench's floor: parse each JSON line of stdin into a value and write it to stdout.
     #[command(hide = true)]
     Floor,
@@ -99,6 +113,7 @@ fn main() -> Result<()> {
             bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat })
         }
         Cmd::Floor => bench::floor_pass(),
+        Cmd::Soak { tasks, kills, seed } => soak::soak(&soak::SoakOptions { tasks, kills, seed }),
     }
 }
 

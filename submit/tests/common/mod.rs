@@ -135,6 +135,8 @@ pub enum Fault {
     CreateThen500,
     /// Close the connection without answering.
     Reset,
+    /// Create the task, then close the connection without answering (the answer is lost).
+    CreateThenReset,
     /// Wait this long, then handle the request normally.
     Delay(Duration),
 }
@@ -162,6 +164,10 @@ pub struct Inner {
     pub errors: Vec<String>,
     /// createTask requests per taskId.
     pub attempts: HashMap<String, usize>,
+    /// createTask requests for a task that already existed with an identical definition
+    /// (accepted, as the queue does: a retry whose first answer was lost, or a resumed run
+    /// re-sending what it had not logged).
+    pub identical_recreates: usize,
     nonces: HashSet<String>,
     paused: bool,
     pub held: usize,
@@ -360,6 +366,10 @@ fn serve_connection(stream: TcpStream, state: &Arc<(Mutex<Inner>, Condvar)>, shu
                 let _ = handle(&req, task_id.as_deref(), state, config);
                 (500, json!({"code": "InternalServerError", "message": "injected after create"}))
             }
+            Fault::CreateThenReset => {
+                let _ = handle(&req, task_id.as_deref(), state, config);
+                return;
+            }
             Fault::None => handle(&req, task_id.as_deref(), state, config),
         };
         if respond(&mut writer, status, &body).is_err() {
@@ -419,6 +429,7 @@ fn handle(req: &Request, task_id: Option<&str>, state: &Arc<(Mutex<Inner>, Condv
             inner.errors.push(format!("{task_id}: redefined with a different body"));
             return error(409, "RequestConflict", format!("taskId {task_id} already used by another task"));
         }
+        inner.identical_recreates += 1;
         return (200, json!({"status": {"taskId": task_id, "state": "pending"}}));
     }
     let deps = def["dependencies"].as_array().cloned().unwrap_or_default();
