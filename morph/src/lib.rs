@@ -12,6 +12,8 @@
 //! Relative datestamps stay as they are (tg-submit resolves them). Input tasks keep their
 //! order; added tasks follow them (each depends only on tasks before it).
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod project;
 pub mod workertype;
 
@@ -22,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tg_core::config::GraphConfig;
 use tg_core::lean::{pick, LeanTask, Want};
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 use tg_core::{bad_input, usage};
 use tg_optimize::strategy::is_truthy;
@@ -156,14 +159,19 @@ impl<T: MorphTask> MorphedGraph<T> {
             let Some(id) = task.task_id() else {
                 return Err(bad_input(format!(
                     "task {} has no task_id: tg-morph reads the optimized graph (tg-optimize's output)",
-                    task.label()
+                    capped(task.label())
                 )));
             };
             if !labels.insert(task.label()) {
-                return Err(bad_input(format!("duplicate task label {}", task.label())));
+                return Err(bad_input(format!("duplicate task label {}", capped(task.label()))));
             }
             if let Some(other) = ids.insert(id, task.label()) {
-                return Err(bad_input(format!("tasks {other} and {} have the same task_id {id}", task.label())));
+                return Err(bad_input(format!(
+                    "tasks {} and {} have the same task_id {}",
+                    capped(other),
+                    capped(task.label()),
+                    capped(id)
+                )));
             }
             label_to_task_id.insert(task.label().to_string(), id.to_string());
         }
@@ -175,7 +183,7 @@ impl<T: MorphTask> MorphedGraph<T> {
         for task in added {
             let id = task.task_id().unwrap_or_default().to_string();
             if self.label_to_task_id.contains_key(task.label()) {
-                return Err(bad_input(format!("morph: a task labelled {} already exists", task.label())));
+                return Err(bad_input(format!("morph: a task labelled {} already exists", capped(task.label()))));
             }
             self.label_to_task_id.insert(task.label().to_string(), id);
             self.tasks.push(task);
@@ -218,18 +226,18 @@ fn fresh_id(used: &mut BTreeSet<String>, ids: &mut TaskIdGenerator) -> anyhow::R
 /// The first morph; returns how many index tasks it added.
 pub fn add_index_tasks<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<usize> {
     let mut added = Vec::new();
-    for i in 0..graph.tasks.len() {
-        let routes = match graph.tasks[i].route_count() {
+    for slot in graph.tasks.iter_mut() {
+        let routes = match slot.route_count() {
             Routes::Absent => continue,
             Routes::Count(routes) => routes,
-            Routes::NotAList => return Err(bad_input(format!("task {}: task.routes: expected a list", graph.tasks[i].label()))),
+            Routes::NotAList => return Err(bad_input(format!("task {}: task.routes: expected a list", capped(slot.label())))),
         };
         if routes <= MAX_ROUTES {
             continue;
         }
-        let mut parent = graph.tasks[i].to_task()?;
+        let mut parent = slot.to_task()?;
         let index_task = make_index_task(&mut parent, ctx)?;
-        graph.tasks[i] = T::from_task(parent)?;
+        *slot = T::from_task(parent)?;
         added.push(index_task);
     }
     let count = added.len();
@@ -246,7 +254,7 @@ pub fn add_index_tasks<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphCon
 /// `make_index_task`: strip the parent's index routes and build the task that inserts them.
 fn make_index_task(parent: &mut Task, ctx: &MorphContext) -> anyhow::Result<Task> {
     let label = parent.label.clone();
-    let err = |msg: String| bad_input(format!("task {label}: {msg}"));
+    let err = |msg: String| bad_input(format!("task {}: {msg}", capped(&label)));
     let parent_id = parent.task_id.clone().unwrap_or_default();
     let routes = match parent.task.get("routes") {
         Some(Value::Array(routes)) => routes.clone(),
@@ -264,9 +272,9 @@ fn make_index_task(parent: &mut Task, ctx: &MorphContext) -> anyhow::Result<Task
     // `route.split(".", 1)[1]` of "index." is "", as here.
     let scopes = index_scopes(&index_paths, ctx.graph_config).map_err(err)?;
     let mut task = derive_index_task(parent, ctx).map_err(err)?;
-    parent.task["routes"] = Value::Array(kept_routes);
+    set_field(&mut parent.task, "routes", Value::Array(kept_routes));
 
-    task.task["scopes"] = Value::Array(scopes.into_iter().map(Value::String).collect());
+    set_field(&mut task.task, "scopes", Value::Array(scopes.into_iter().map(Value::String).collect()));
     let rank = parent.task.get("extra").and_then(|e| e.get("index")).and_then(|i| i.get("rank"));
     let mut command = vec![Value::String("insert-indexes.js".into())];
     command.extend(index_paths.into_iter().map(Value::String));
@@ -276,6 +284,13 @@ fn make_index_task(parent: &mut Task, ctx: &MorphContext) -> anyhow::Result<Task
         payload.insert("env".into(), env);
     }
     Ok(task)
+}
+
+/// Set `def[key]` (a definition that is not a mapping is left alone: both callers have checked it is one).
+fn set_field(def: &mut Value, key: &str, value: Value) {
+    if let Some(def) = def.as_object_mut() {
+        def.insert(key.into(), value);
+    }
 }
 
 /// `derive_index_task`: the shell of the index task for `parent`.

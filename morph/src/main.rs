@@ -1,5 +1,7 @@
 //! `tg-morph -r ROOT -p PARAMS < optimized.jsonl > morphed.jsonl`
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,7 +79,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;
         std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
     }
-    let mut writer = tg_core::jsonl::JsonLinesWriter::new(std::io::stdout().lock());
+    let mut writer = tg_core::jsonl::JsonLinesWriter::new(tg_core::output::stdout());
     for task in &graph.tasks {
         writer.write(task)?;
     }

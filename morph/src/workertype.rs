@@ -41,10 +41,8 @@ pub fn evaluate_keyed_by(value: &Value, item_name: &str, attributes: &[(&str, &s
     let mut value = value.clone();
     loop {
         let Value::Object(map) = &value else { return Ok(value) };
-        if map.len() != 1 {
-            return Ok(value);
-        }
-        let (key, alternatives) = map.iter().next().expect("one key");
+        let mut entries = map.iter();
+        let (Some((key, alternatives)), None) = (entries.next(), entries.next()) else { return Ok(value) };
         let Some(keyed_by) = key.strip_prefix("by-") else { return Ok(value) };
         let Value::Object(alternatives) = alternatives else {
             return Err(format!("{key} of {item_name}: expected a mapping"));
@@ -69,13 +67,13 @@ pub fn evaluate_keyed_by(value: &Value, item_name: &str, attributes: &[(&str, &s
             }
         };
         let matches = keymatch(alternatives, attribute)?;
-        match matches.len() {
-            0 => {
+        match matches.as_slice() {
+            [] => {
                 return Err(format!(
                     "No {keyed_by} matching '{attribute}' nor 'default' found while determining item {item_name}"
                 ))
             }
-            1 => value = matches[0].clone(),
+            [only] => value = (*only).clone(),
             _ => {
                 return Err(format!(
                     "Multiple matching values for {keyed_by} '{attribute}' found while determining item {item_name}"

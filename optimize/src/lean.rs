@@ -107,8 +107,7 @@ pub fn optimize<'a>(
     let plan = plan(graph, opts, index, ids)?;
     let inputs = plan.inputs(opts);
     let mut made = BTreeMap::new();
-    for &i in &plan.order {
-        let task = &graph.tasks[i];
+    for (i, task) in positions(&graph.tasks, &plan.order) {
         if !task.view.splice {
             let links = phases::task_links(&plan.target, i, &inputs, &plan.label_to_task_id)?;
             let finished = phases::finish_task(&task.to_task()?, &links, &inputs)?;
@@ -116,13 +115,13 @@ pub fn optimize<'a>(
         }
     }
     // taskgraph's only optimized-graph verification: no kept task is `always-optimized`.
-    for &i in &plan.order {
+    for (i, task) in positions(&graph.tasks, &plan.order) {
         let always_optimized = match made.get(&i) {
-            Some(task) => task.task.get().contains("\"workerType\":\"always-optimized\"") && worker_type_of(task)?,
-            None => graph.tasks[i].view.always_optimized,
+            Some(made) => made.task.get().contains("\"workerType\":\"always-optimized\"") && worker_type_of(made)?,
+            None => task.view.always_optimized,
         };
         if always_optimized {
-            return Err(bad_input(format!("Could not optimize the task '{}'", graph.tasks[i].label)));
+            return Err(bad_input(format!("Could not optimize the task '{}'", capped(&task.label))));
         }
     }
     let outcome = Outcome {
@@ -141,6 +140,11 @@ pub fn optimize<'a>(
     Ok((Optimized { plan, opts, made }, outcome))
 }
 
+/// The tasks at `order`'s positions, with their positions (positions are the graph's own).
+fn positions<'t, T>(tasks: &'t [T], order: &'t [usize]) -> impl Iterator<Item = (usize, &'t T)> {
+    order.iter().filter_map(|&i| tasks.get(i).map(|t| (i, t)))
+}
+
 /// Whether a made task's `task.workerType` is `always-optimized`.
 fn worker_type_of(task: &OptTaskLean) -> anyhow::Result<bool> {
     const WORKER_TYPE: &[(&str, Want)] = &[("workerType", Want::Whole)];
@@ -152,11 +156,10 @@ impl Optimized<'_> {
     pub fn write(&self, output: impl Write) -> anyhow::Result<()> {
         let inputs: SubgraphInputs = self.plan.inputs(self.opts);
         let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
-        for &i in &self.plan.order {
+        for (i, task) in positions(&self.plan.target.graph.tasks, &self.plan.order) {
             match self.made.get(&i) {
-                Some(task) => serde_json::to_writer(&mut out, task).map_err(std::io::Error::from)?,
+                Some(made) => serde_json::to_writer(&mut out, made).map_err(std::io::Error::from)?,
                 None => {
-                    let task = &self.plan.target.graph.tasks[i];
                     let links = phases::task_links(&self.plan.target, i, &inputs, &self.plan.label_to_task_id)?;
                     write_spliced(&mut out, task, &links)?;
                 }

@@ -42,20 +42,29 @@ pub fn transitive_closure<T: GraphNode>(graph: &TaskGraph<T>, requested: &[usize
     let mut member = vec![false; graph.len()];
     let mut queue: Vec<usize> = Vec::with_capacity(requested.len());
     for &i in requested {
-        if !member[i] {
-            member[i] = true;
+        if mark(&mut member, i) {
             queue.push(i);
         }
     }
     while let Some(i) = queue.pop() {
-        for &d in &deps[i] {
-            if !member[d] {
-                member[d] = true;
+        for &d in deps.get(i).map_or(&[][..], Vec::as_slice) {
+            if mark(&mut member, d) {
                 queue.push(d);
             }
         }
     }
     member
+}
+
+/// Marks position `i` as a member; true when it was not one before (a position outside the graph is ignored).
+fn mark(member: &mut [bool], i: usize) -> bool {
+    match member.get_mut(i) {
+        Some(m) if !*m => {
+            *m = true;
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -357,21 +357,24 @@ pub fn write_report(report: &Report, opts: &DiffOptions, out: impl Write) -> any
                 '+' => "added",
                 _ => "changed",
             };
-            let mut rec = serde_json::json!({"label": label, "status": status});
+            let mut rec = serde_json::Map::new();
+            rec.insert("label".into(), label.into());
+            rec.insert("status".into(), status.into());
             if let Some(found) = found {
-                let list: Vec<Value> = found[..limit(found.len())]
+                let list: Vec<Value> = found
                     .iter()
+                    .take(limit(found.len()))
                     .map(|c| serde_json::json!({"path": c.path, "old": c.old, "new": c.new}))
                     .collect();
-                rec["changes"] = Value::Array(list);
+                rec.insert("changes".into(), Value::Array(list));
             }
-            serde_json::to_writer(&mut out, &rec).map_err(std::io::Error::from)?;
+            serde_json::to_writer(&mut out, &Value::Object(rec)).map_err(std::io::Error::from)?;
             writeln!(out)?;
             continue;
         }
         writeln!(out, "{mark} {label}")?;
         if let Some(found) = found {
-            for c in &found[..limit(found.len())] {
+            for c in found.iter().take(limit(found.len())) {
                 writeln!(out, "    {}: {} -> {}", c.path, show(&c.old), show(&c.new))?;
             }
             if limit(found.len()) < found.len() {

@@ -37,26 +37,25 @@ fn quote(text: &str) -> String {
 /// Write the digraph.
 pub fn write_dot(selection: &Selection, out: impl Write) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(out);
-    let mut kinds: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
     for (i, task) in selection.tasks.iter().enumerate() {
-        kinds.entry(task.kind.as_str()).or_default().push(i);
+        kinds.entry(task.kind.as_str()).or_default().push((i, task.label.as_str()));
     }
     writeln!(out, "digraph taskgraph {{")?;
     writeln!(out, "  graph [rankdir=LR, fontname=\"Helvetica\", label={}, labelloc=t];", quote(&selection.title))?;
     writeln!(out, "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];")?;
     writeln!(out, "  edge [color=\"#555555\", arrowsize=0.6];")?;
-    for (n, (kind, members)) in kinds.iter().enumerate() {
-        let colour = PALETTE[n % PALETTE.len()];
+    for ((kind, members), colour) in kinds.iter().zip(PALETTE.iter().cycle()) {
         writeln!(out, "  subgraph {} {{", quote(&format!("cluster_{kind}")))?;
         writeln!(out, "    label={}; style=\"rounded\"; color=\"{colour}\"; penwidth=2;", quote(&format!("{kind} ({})", members.len())))?;
         writeln!(out, "    node [fillcolor=\"{colour}\"];")?;
-        for &i in members {
-            let style = match selection.requested.as_ref().map(|r| r[i]) {
+        for &(i, label) in members {
+            let style = match selection.requested.as_ref().and_then(|r| r.get(i).copied()) {
                 Some(true) => " [penwidth=2.5]",
                 Some(false) => " [style=\"rounded,filled,dashed\"]",
                 None => "",
             };
-            writeln!(out, "    {}{style};", quote(&selection.tasks[i].label))?;
+            writeln!(out, "    {}{style};", quote(label))?;
         }
         writeln!(out, "  }}")?;
     }

@@ -23,8 +23,7 @@ const ATTRIBUTE_METHODS: &[&str] = &["default", "codereview", "nothing"];
 pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext) -> anyhow::Result<Vec<usize>> {
     let filters = target::filters(ctx.parameters)?;
     let method = target::target_method(ctx.parameters)?;
-    let simple = filters.len() == 1
-        && filters[0] == "target_tasks_method"
+    let simple = matches!(filters.as_slice(), [only] if only == "target_tasks_method")
         && ATTRIBUTE_METHODS.contains(&method.as_str())
         && !tg_bridge::has_register_hook(ctx.graph_config);
     if !simple {
@@ -43,8 +42,7 @@ pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext)
         }
     }
     ctx.log.info(format!(
-        "filter {} ({method}) pruned {} tasks ({} remain)",
-        filters[0],
+        "filter target_tasks_method ({method}) pruned {} tasks ({} remain)",
         tasks.len() - selected.len(),
         selected.len()
     ));

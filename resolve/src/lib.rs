@@ -16,6 +16,8 @@
 //! (with [`dot`]), and [`diff`] behind the `tg-diff` binary; [`pyish`] has Python-compatible
 //! helpers.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod closure;
 pub mod diff;
 pub mod dot;
@@ -226,27 +228,28 @@ pub struct Resolved<T = Task> {
 impl<T: ResolveTask> Resolved<T> {
     /// The tasks of one stage, in output order.
     pub fn selection(&self, stage: Stage) -> Selection<'_, T> {
-        let mut is_target = vec![false; self.graph.len()];
-        for &i in &self.targets {
-            is_target[i] = true;
-        }
-        let mut is_requested = is_target.clone();
-        for &i in &self.always {
-            is_requested[i] = true;
-        }
+        let is_target = flags(self.graph.len(), &self.targets);
+        let is_requested = flags(self.graph.len(), self.targets.iter().chain(&self.always));
         let keep = |i: usize| match stage {
             Stage::Full => true,
-            Stage::Target => is_target[i],
-            Stage::TargetGraph => self.in_target_graph[i],
+            Stage::Target => flag(&is_target, i),
+            Stage::TargetGraph => flag(&self.in_target_graph, i),
         };
-        let positions: Vec<usize> = self.order.iter().copied().filter(|&i| keep(i)).collect();
-        let requested = (stage == Stage::TargetGraph).then(|| positions.iter().map(|&i| is_requested[i]).collect());
+        let positions: Vec<(usize, &T)> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| keep(i))
+            .filter_map(|i| self.graph.tasks.get(i).map(|t| (i, t)))
+            .collect();
+        let requested =
+            (stage == Stage::TargetGraph).then(|| positions.iter().map(|&(i, _)| flag(&is_requested, i)).collect());
         let title = match stage {
             Stage::Full => "full task graph",
             Stage::Target => "target task set",
             Stage::TargetGraph => "target task graph",
         };
-        Selection { tasks: positions.iter().map(|&i| &self.graph.tasks[i]).collect(), requested, title: title.into() }
+        Selection { tasks: positions.iter().map(|&(_, t)| t).collect(), requested, title: title.into() }
     }
 
     /// Labels of a stage, sorted.
@@ -255,6 +258,22 @@ impl<T: ResolveTask> Resolved<T> {
         labels.sort();
         labels
     }
+}
+
+/// A `len`-long membership vector with the given positions set (positions outside it are ignored).
+fn flags<'a>(len: usize, positions: impl IntoIterator<Item = &'a usize>) -> Vec<bool> {
+    let mut out = vec![false; len];
+    for &i in positions {
+        if let Some(f) = out.get_mut(i) {
+            *f = true;
+        }
+    }
+    out
+}
+
+/// Whether position `i` is set in `flags` (false outside it).
+fn flag(flags: &[bool], i: usize) -> bool {
+    flags.get(i).copied().unwrap_or(false)
 }
 
 /// Resolve `tasks` up to `stage`: full graph (checked, verified when `verify`), target task set,

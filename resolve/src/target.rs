@@ -29,6 +29,7 @@ use tg_core::cli::Log;
 use tg_core::config::GraphConfig;
 use tg_core::error::bad_input;
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 
 /// Built-in target task methods, sorted.
@@ -121,7 +122,7 @@ impl ProjectCode<'_, '_> {
                 ),
             }));
         }
-        let set: Vec<&Task> = positions.iter().map(|&i| &tasks[i]).collect();
+        let set: Vec<&Task> = positions.iter().filter_map(|&i| tasks.get(i)).collect();
         let labels = self.worker()?.target(function, name, &set)?;
         let index: std::collections::HashMap<&str, usize> = tasks.iter().enumerate().map(|(i, t)| (t.label.as_str(), i)).collect();
         let mut selected = labels
@@ -169,7 +170,8 @@ fn apply_method(method: &str, tasks: &mut [Task], positions: &[usize], ctx: &Tar
     let keep = |f: &dyn Fn(&Task) -> Result<bool, String>| -> anyhow::Result<Vec<usize>> {
         let mut out = Vec::new();
         for &i in positions {
-            if f(&tasks[i]).map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", tasks[i].label)))? {
+            let Some(task) = tasks.get(i) else { continue };
+            if f(task).map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", capped(&task.label))))? {
                 out.push(i);
             }
         }
@@ -259,18 +261,23 @@ fn try_method(tasks: &mut [Task], positions: &[usize], ctx: &TargetContext) -> R
         ctx.log.warn(format!("try syntax: ignoring unrecognised words: {}", args.unknown.join(" ")));
     }
     let options = {
-        let set: Vec<&Task> = positions.iter().map(|&i| &tasks[i]).collect();
+        let set: Vec<&Task> = positions.iter().filter_map(|&i| tasks.get(i)).collect();
         TryOptionSyntax::new(&args, &set, &ctx.graph_config.config)?
     };
     ctx.log.debug(format!("try options: {options:?}"));
-    let selected: Vec<usize> = positions.iter().copied().filter(|&i| options.task_matches(&tasks[i])).collect();
+    let selected: Vec<usize> =
+        positions.iter().copied().filter(|&i| tasks.get(i).is_some_and(|t| options.task_matches(t))).collect();
     for &i in &selected {
-        try_syntax::annotate_selected(&mut tasks[i], &options);
+        if let Some(task) = tasks.get_mut(i) {
+            try_syntax::annotate_selected(task, &options);
+        }
     }
     let routes = try_syntax::notification_routes(&options, ctx.parameters.str("owner"));
     if !routes.is_empty() {
         for &i in positions {
-            add_routes(&mut tasks[i], &routes)?;
+            if let Some(task) = tasks.get_mut(i) {
+                add_routes(task, &routes)?;
+            }
         }
     }
     Ok(selected)

@@ -394,11 +394,10 @@ impl TryArgs {
 pub fn parse_args(words: &[String]) -> Result<TryArgs, String> {
     let mut args = TryArgs::default();
     let mut i = 0;
-    while i < words.len() {
-        let word = &words[i];
+    while let Some(word) = words.get(i) {
         i += 1;
         if word == "--" {
-            args.unknown.extend(words[i..].iter().cloned());
+            args.unknown.extend(words.iter().skip(i).cloned());
             break;
         }
         match classify(word)? {
@@ -806,7 +805,7 @@ fn parse_test_chunks(all_tests: &BTreeSet<&str>, tests: Vec<TestSpec>) -> Vec<Te
             let chunk = caps.get(2).map_or("", |m| m.as_str()).to_string();
             match seen_chunks.get(&name) {
                 Some(&at) => {
-                    if let Some(set) = results[at].only_chunks.as_mut() {
+                    if let Some(set) = results.get_mut(at).and_then(|r| r.only_chunks.as_mut()) {
                         set.insert(chunk);
                     }
                 }

@@ -190,6 +190,11 @@ struct Node<'a> {
     facts: Cow<'a, VerifyFacts>,
 }
 
+/// The nodes at the positions of `order`, in that order.
+fn in_order<'n, 'a>(nodes: &'n [Node<'a>], order: &'n [usize]) -> impl Iterator<Item = &'n Node<'a>> {
+    order.iter().filter_map(|&i| nodes.get(i))
+}
+
 /// One check: visits every task (in order), then the whole graph once.
 type Check = fn(&[Node], &[usize], &VerifyContext) -> Result<(), String>;
 
@@ -228,24 +233,23 @@ pub fn verify_full_graph<T: Verifiable>(graph: &TaskGraph<T>, order: &[usize], c
 
 fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let mut seen: HashMap<String, &str> = HashMap::new();
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         let Some(th) = task.facts.treeherder.as_deref() else { continue };
         let mut collections: Vec<&String> =
             th.get("collection").and_then(Value::as_object).map(|c| c.keys().collect()).unwrap_or_default();
         collections.sort();
-        if collections.len() != 1 {
+        let [collection] = collections.as_slice() else {
             let listed: Vec<String> = collections.iter().map(|c| format!("'{c}'")).collect();
             return Err(format!(
                 "Task {} can't be in multiple treeherder collections (the part of the platform after `/`): ({})",
                 task.label,
                 listed.join(", ")
             ));
-        }
+        };
         let platform = th.get("machine").and_then(|m| m.get("platform"));
         let group = th.get("groupSymbol");
         let symbol = th.get("symbol");
-        let key = serde_json::json!([platform, collections[0], group, symbol]).to_string();
+        let key = serde_json::json!([platform, collection, group, symbol]).to_string();
         if let Some(other) = seen.get(&key) {
             let joined = match group {
                 Some(Value::String(g)) if g == "?" => py_str(symbol),
@@ -256,7 +260,7 @@ fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) 
                 task.label,
                 other,
                 py_str(platform),
-                collections[0],
+                collection,
                 joined
             ));
         }
@@ -268,8 +272,7 @@ fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) 
 fn verify_trust_domain_v2_routes(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
     let prefix = format!("index.{}.v2", ctx.trust_domain);
     let mut seen: HashMap<&str, &str> = HashMap::new();
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         for route in task.facts.routes.iter().filter(|r| r.starts_with(&prefix)) {
             if let Some(other) = seen.get(route.as_str()) {
                 return Err(format!("conflict between {}:{} for route: {route}", task.label, other));
@@ -294,8 +297,7 @@ const NOTIFY_FILTERS: &[&str] = &[
 ];
 
 fn verify_routes_notification_filters(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         for route in task.facts.routes.iter().filter(|r| r.starts_with("notify.")) {
             let filter = route.rsplit('.').next().unwrap_or_default();
             if !NOTIFY_FILTERS.contains(&filter) {
@@ -317,8 +319,7 @@ const INDEX_NAMESPACE_PATTERN: &str = r"^([a-zA-Z0-9_!~*'()%-]+\.)*[a-zA-Z0-9_!~
 
 fn verify_index_route(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let re = regex::Regex::new(INDEX_NAMESPACE_PATTERN).map_err(|e| e.to_string())?;
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         for route in &task.facts.routes {
             if let Some(namespace) = route.strip_prefix("index.") {
                 if !re.is_match(namespace) {
@@ -341,10 +342,8 @@ fn tier(task: &Node) -> Option<i64> {
 fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let printable = |t: Option<i64>| t.map_or("unknown".to_string(), |t| t.to_string());
     let rank = |t: Option<i64>| t.unwrap_or(i64::MAX);
-    for &i in order {
-        let task = &nodes[i];
-        for &(dep_label, d) in &task.deps {
-            let dep = &nodes[d];
+    for task in in_order(nodes, order) {
+        for (dep_label, dep) in task.deps.iter().filter_map(|&(l, d)| nodes.get(d).map(|n| (l, n))) {
             if dep.facts.worker_type.as_deref().and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
                 continue;
             }
@@ -364,8 +363,7 @@ fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
 
 fn verify_toolchain_alias(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let mut seen: HashMap<String, &str> = HashMap::new();
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         let keys: Vec<String> = match task.facts.toolchain_alias.as_deref() {
             None => continue,
             Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
@@ -390,8 +388,8 @@ fn is_reserved_cache(name: &str) -> bool {
 /// True when the payload's command runs run-task (`basename(command[0])` starts with it).
 fn runs_run_task(command: Option<&Value>) -> bool {
     let main = match command {
-        Some(Value::Array(cmd)) if !cmd.is_empty() => match &cmd[0] {
-            Value::String(s) => s.clone(),
+        Some(Value::Array(cmd)) if !cmd.is_empty() => match cmd.first() {
+            Some(Value::String(s)) => s.clone(),
             _ => String::new(),
         },
         Some(Value::String(s)) if !s.is_empty() => s.chars().next().map(String::from).unwrap_or_default(),
@@ -402,8 +400,7 @@ fn runs_run_task(command: Option<&Value>) -> bool {
 
 fn verify_run_task_caches(nodes: &[Node], order: &[usize], ctx: &VerifyContext) -> Result<(), String> {
     let prefix = format!("{}-level-{}-", ctx.trust_domain, ctx.level);
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         let Some(payload) = &task.facts.payload else { continue };
         let caches = match &payload.cache {
             Some(Value::Object(c)) => match c.get("task-reference") {
@@ -445,8 +442,7 @@ fn verify_run_task_caches(nodes: &[Node], order: &[usize], ctx: &VerifyContext) 
 
 fn verify_task_identifiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
     let re = regex::Regex::new("^[a-zA-Z0-9_-]{1,38}$").map_err(|e| e.to_string())?;
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         for (attr, value) in [("workerType", &task.facts.worker_type), ("provisionerId", &task.facts.provisioner_id)] {
             match value.as_deref() {
                 Some(Value::String(s)) if re.is_match(s) => {}
@@ -464,8 +460,7 @@ fn verify_task_identifiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
 }
 
 fn verify_task_dependencies(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         let n = task.dependency_count;
         if n > MAX_DEPENDENCIES {
             return Err(format!("task {} has too many dependencies ({n} > {MAX_DEPENDENCIES})", task.label));
@@ -475,8 +470,7 @@ fn verify_task_dependencies(nodes: &[Node], order: &[usize], _: &VerifyContext) 
 }
 
 fn verify_caches_are_volumes(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Result<(), String> {
-    for &i in order {
-        let task = &nodes[i];
+    for task in in_order(nodes, order) {
         let Some(worker) = task.facts.worker.as_deref() else { continue };
         if worker.get("implementation").and_then(Value::as_str) != Some("docker-worker") {
             continue;

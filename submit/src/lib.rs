@@ -11,7 +11,9 @@
 //! - Resume: [`state`] (`--state DIR`: an append-only, synced log of acknowledged taskIds and
 //!   the clock reading; a rerun with the same input sends only what is missing, with identical
 //!   bodies).
-//! - Artifacts: [`artifacts`] (`--artifacts DIR`).
+//! - Artifacts: [`artifacts`] (`--artifacts DIR`). Files and directories get explicit modes
+//!   ([`files`]).
+//! - Progress: [`progress`] (a bar on a terminal, periodic lines otherwise).
 //!
 //! Stdout stays empty; progress and the summary go to stderr. Exit 3 when any task could not
 //! be created (each failure listed), 1 for bad input, 2 for usage and I/O problems.

@@ -127,7 +127,8 @@ enum Output<'a> {
 /// A finished kind: its labels in order, its JSON lines (streaming) and the tasks kept.
 struct KindDone {
     labels: Vec<String>,
-    text: Vec<u8>,
+    /// The JSON lines, in pieces (joining them would copy them all once more).
+    text: Vec<Vec<u8>>,
     tasks: Vec<Task>,
 }
 
@@ -180,7 +181,9 @@ fn run_kinds(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extension
         match output {
             Output::Collect(all) => all.extend(done.tasks.iter().cloned()),
             Output::Stream { emit, count } => {
-                emit(&done.text)?;
+                for piece in &done.text {
+                    emit(piece)?;
+                }
                 **count += done.labels.len();
             }
         }
@@ -215,7 +218,7 @@ fn run_kind_whole(
     if let (Some(trace), Some(tracer)) = (&trace, ext.tracer.as_mut()) {
         trace.finish(&labels, tracer)?;
     }
-    let text = if streaming { json_lines(&tasks)? } else { Vec::new() };
+    let text = if streaming { vec![json_lines(&tasks)?] } else { Vec::new() };
     Ok(KindDone { labels, text, tasks })
 }
 
@@ -300,21 +303,22 @@ fn run_batches(steps: &[Step], config: &TransformConfig<'_>, dicts: Vec<TaskDict
         }
         batches.push(batch);
     }
-    let parts: Vec<anyhow::Result<Option<KindDone>>> = batches
-        .into_par_iter()
-        .map(|batch| {
-            if module == "taskgraph.transforms.run" && !run_batch_safe(config, &batch) {
-                return Ok(None);
-            }
-            let out = run(config, batch)?;
-            run_batches(rest, config, out, keep)
-        })
-        .collect();
+    let one = |batch: Vec<TaskDict>| {
+        if module == "taskgraph.transforms.run" && !run_batch_safe(config, &batch) {
+            return Ok(None);
+        }
+        let out = run(config, batch)?;
+        run_batches(rest, config, out, keep)
+    };
+    // Matrix cells of one task at a time (they are many): the batches below them run in
+    // parallel, bounded by one task's cells.
+    let parts: Vec<anyhow::Result<Option<KindDone>>> =
+        if size == 1 { batches.into_iter().map(one).collect() } else { batches.into_par_iter().map(one).collect() };
     let mut done = KindDone { labels: Vec::new(), text: Vec::new(), tasks: Vec::new() };
     for part in parts {
         let Some(part) = part? else { return Ok(None) };
         done.labels.extend(part.labels);
-        done.text.extend_from_slice(&part.text);
+        done.text.extend(part.text);
         done.tasks.extend(part.tasks);
     }
     Ok(Some(done))
@@ -324,7 +328,7 @@ fn run_batches(steps: &[Step], config: &TransformConfig<'_>, dicts: Vec<TaskDict
 fn finish_batch(config: &TransformConfig<'_>, dicts: Vec<TaskDict>, keep: bool) -> anyhow::Result<KindDone> {
     let tasks: Vec<Task> = dicts.into_iter().map(|d| to_task(config.kind, d)).collect::<anyhow::Result<_>>()?;
     let labels = tasks.iter().map(|t| t.label.clone()).collect();
-    let text = json_lines(&tasks)?;
+    let text = vec![json_lines(&tasks)?];
     Ok(KindDone { labels, text, tasks: if keep { tasks } else { Vec::new() } })
 }
 

@@ -1,5 +1,7 @@
 //! `tg-diff` binary: 0 when the two graphs are equal, 1 when they differ, 2 on unreadable input.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::process::ExitCode;
 use tg_resolve::diff::{run, DiffOptions, PROGRAM};
@@ -18,7 +20,7 @@ fn main() -> ExitCode {
     };
     let mut equal = true;
     let code = tg_core::cli::main_with(PROGRAM, || {
-        equal = run(&opts, std::io::stdout().lock())?;
+        equal = run(&opts, tg_core::output::stdout())?;
         Ok(())
     });
     if code != ExitCode::SUCCESS {

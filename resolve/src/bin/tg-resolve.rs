@@ -1,5 +1,7 @@
 //! `tg-resolve` binary: parse flags, run the library, map errors to exit codes.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -8,5 +10,5 @@ fn main() -> ExitCode {
         return code;
     }
     let opts = tg_resolve::Options::parse();
-    tg_core::cli::main_with(tg_resolve::PROGRAM, || tg_resolve::run(&opts, std::io::stdout().lock()))
+    tg_core::cli::main_with(tg_resolve::PROGRAM, || tg_resolve::run(&opts, tg_core::output::stdout()))
 }

@@ -14,7 +14,7 @@
 
 use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
 use crate::util::pyvalue::{setdefault_object, truthy};
-use crate::util::templates::substitute;
+use crate::util::templates::{substitute, substitute_in_place};
 use crate::util::format::format;
 use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
@@ -92,7 +92,11 @@ fn substitute_field(task: &mut TaskDict, field: &str, subs: &Map<String, Value>)
         };
         subfield = rest;
     }
-    let value = container.get(subfield).ok_or_else(|| format!("{field}: KeyError: '{subfield}'"))?;
+    let value = container.get_mut(subfield).ok_or_else(|| format!("{field}: KeyError: '{subfield}'"))?;
+    if !subfield.contains(['{', '}']) {
+        // The name formats to itself: the value is formatted where it is.
+        return substitute_in_place(value, subs).map_err(|e| format!("{field}: {e}"));
+    }
     let new_value = substitute(value, subs).map_err(|e| format!("{field}: {e}"))?;
     let new_key = format(subfield, subs).map_err(|e| format!("{field}: {e}"))?;
     container.insert(new_key, new_value);

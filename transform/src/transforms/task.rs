@@ -27,7 +27,6 @@ pub use parts::schema;
 
 use crate::util::format::python_str;
 use crate::util::keyed_by::{evaluate_keyed_by, resolve_keyed_by, KeyedByOptions};
-use crate::util::workertypes::{get_worker_type, worker_type_implementation};
 use crate::{TaskDict, TransformConfig};
 use parts::schema::validate_mapping;
 use parts::{dict_entry, format_with, truthy, truthy_key, type_word, Ctx};
@@ -89,7 +88,7 @@ fn set_implementation(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<(), String> 
     if worker_entry(task)?.contains_key("implementation") {
         return Ok(());
     }
-    let (implementation, os) = worker_type_implementation(ctx.config.graph_config, worker_type(task)?)?;
+    let (implementation, os) = ctx.implementation(worker_type(task)?)?;
     let tags = dict_entry(task, "tags", "tags")?;
     tags.insert("worker-implementation".into(), json!(implementation));
     if let Some(os) = os.as_deref().filter(|o| !o.is_empty()) {
@@ -191,7 +190,7 @@ fn graph_default(ctx: &Ctx<'_>, value: &Value) -> Result<Value, String> {
 /// resolved to labels.
 fn build_task(ctx: &Ctx<'_>, mut task: TaskDict) -> Result<TaskDict, String> {
     let level = ctx.param_str("level")?;
-    let (provisioner_id, worker_type_name) = get_worker_type(ctx.config.graph_config, worker_type(&task)?, &level)?;
+    let (provisioner_id, worker_type_name) = ctx.worker_type(worker_type(&task)?, &level)?;
     task.insert("worker-type".into(), json!(format!("{provisioner_id}/{worker_type_name}")));
     let project = ctx.param_str("project")?;
     let label = task.get("label").cloned().unwrap_or(Value::Null);

@@ -6,6 +6,10 @@ use serde_json::{Map, Value};
 
 /// Fill `template` from `fields`; errors describe the bad template or missing field.
 pub fn format(template: &str, fields: &Map<String, Value>) -> Result<String, String> {
+    // Most strings have no replacement field: nothing to parse.
+    if !template.bytes().any(|b| b == b'{' || b == b'}') {
+        return Ok(template.to_string());
+    }
     let mut out = String::with_capacity(template.len());
     let mut chars = template.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

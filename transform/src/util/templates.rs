@@ -24,6 +24,30 @@ pub fn substitute(item: &Value, subs: &Map<String, Value>) -> Result<Value, Stri
     })
 }
 
+/// Whether `s` has a replacement field (or an escaped brace): strings without braces format
+/// to themselves.
+fn has_braces(s: &str) -> bool {
+    s.bytes().any(|b| b == b'{' || b == b'}')
+}
+
+/// [`substitute`] in place: the same result and the same first error, without rebuilding the
+/// strings and mappings that have nothing to format. On error `item` may be partly formatted.
+pub fn substitute_in_place(item: &mut Value, subs: &Map<String, Value>) -> Result<(), String> {
+    match item {
+        Value::Array(items) => items.iter_mut().try_for_each(|v| substitute_in_place(v, subs)),
+        Value::Object(m) if m.keys().any(|k| has_braces(k)) => {
+            *item = substitute(item, subs)?;
+            Ok(())
+        }
+        Value::Object(m) => m.values_mut().try_for_each(|v| substitute_in_place(v, subs)),
+        Value::String(s) if has_braces(s) => {
+            *s = format(s, subs)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Walk `field` (dotted) from `task` to the containing mapping, as
 /// `container = container[f]` does; `Err` names the missing step.
 fn container_of<'a>(task: &'a mut Map<String, Value>, field: &str) -> Result<(&'a mut Map<String, Value>, String), String> {
@@ -45,9 +69,8 @@ fn container_of<'a>(task: &'a mut Map<String, Value>, field: &str) -> Result<(&'
 pub fn substitute_task_fields(task: &mut Map<String, Value>, fields: &[String], subs: &Map<String, Value>) -> Result<(), String> {
     for field in fields {
         let (container, leaf) = container_of(task, field)?;
-        let value = container.get(&leaf).ok_or_else(|| format!("{field}: KeyError: '{leaf}'"))?;
-        let new = substitute(value, subs).map_err(|e| format!("{field}: {e}"))?;
-        container.insert(leaf, new);
+        let value = container.get_mut(&leaf).ok_or_else(|| format!("{field}: KeyError: '{leaf}'"))?;
+        substitute_in_place(value, subs).map_err(|e| format!("{field}: {e}"))?;
     }
     Ok(())
 }
@@ -83,6 +106,9 @@ mod tests {
         let got = substitute(&item, &subs).unwrap();
         assert_eq!(got, json!({"k-x": ["2", 3, {"{lit}": "x2"}], "b": true}));
         assert!(substitute(&json!("{missing}"), &subs).is_err());
+        let mut in_place = item.clone();
+        substitute_in_place(&mut in_place, &subs).unwrap();
+        assert_eq!(in_place, got);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use super::format::format;
 use super::keyed_by::{evaluate_keyed_by, evaluate_keyed_by_alternatives, KeyedByOptions};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use tg_core::config::GraphConfig;
 
 /// A built-in worker type: (alias = implementation, provisioner, worker-type).
@@ -69,6 +71,41 @@ pub fn get_worker_type(graph_config: &GraphConfig, alias: &str, level: &str) -> 
         }
     };
     Ok((field("provisioner")?, field("worker-type")?))
+}
+
+/// Worker-type lookups of one kind, remembered: its tasks use a few worker types, and each
+/// lookup evaluates the aliases table. Shared by the threads of a step.
+#[derive(Default)]
+pub struct Memo {
+    implementations: Mutex<HashMap<String, Result<(String, Option<String>), String>>>,
+    worker_types: Mutex<HashMap<(String, String), Result<(String, String), String>>>,
+}
+
+impl Memo {
+    /// [`worker_type_implementation`], remembered.
+    pub fn implementation(&self, graph_config: &GraphConfig, worker_type: &str) -> Result<(String, Option<String>), String> {
+        if let Some(found) = self.implementations.lock().ok().and_then(|m| m.get(worker_type).cloned()) {
+            return found;
+        }
+        let found = worker_type_implementation(graph_config, worker_type);
+        if let Ok(mut memo) = self.implementations.lock() {
+            memo.insert(worker_type.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// [`get_worker_type`], remembered.
+    pub fn worker_type(&self, graph_config: &GraphConfig, alias: &str, level: &str) -> Result<(String, String), String> {
+        let key = (alias.to_string(), level.to_string());
+        if let Some(found) = self.worker_types.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        let found = get_worker_type(graph_config, alias, level);
+        if let Ok(mut memo) = self.worker_types.lock() {
+            memo.insert(key, found.clone());
+        }
+        found
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::util::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, O
 use crate::util::pypath;
 use crate::util::task_dict::object_entry;
 use crate::util::taskcluster::{get_artifact_prefix, get_task_artifact_prefix};
-use crate::util::workertypes::worker_type_implementation;
+use crate::util::workertypes::Memo;
 use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -150,10 +150,11 @@ fn validate(config: &TransformConfig<'_>, task: &TaskDict) -> anyhow::Result<()>
 
 /// taskgraph's `transforms` sequence of taskgraph/transforms/run/__init__.py.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
+    let worker_types = crate::util::workertypes::Memo::default();
     let tasks = first_error_in_order(tasks.into_par_iter().map(|mut task| {
         validate(config, &task)?;
         rewrite_when_to_optimization(config, &mut task)?;
-        set_implementation(config, &mut task)?;
+        set_implementation(config, &worker_types, &mut task)?;
         set_label(config, &mut task)?;
         Ok(task)
     }))?;
@@ -195,10 +196,10 @@ fn rewrite_when_to_optimization(config: &TransformConfig<'_>, task: &mut TaskDic
 }
 
 /// Record the worker implementation (and OS) of the task's worker type.
-fn set_implementation(config: &TransformConfig<'_>, task: &mut TaskDict) -> anyhow::Result<()> {
+fn set_implementation(config: &TransformConfig<'_>, worker_types: &Memo, task: &mut TaskDict) -> anyhow::Result<()> {
     let worker_type = task.get("worker-type").and_then(Value::as_str).unwrap_or_default().to_string();
     let (implementation, os) =
-        worker_type_implementation(config.graph_config, &worker_type).map_err(|e| task_error(config, task, e))?;
+        worker_types.implementation(config.graph_config, &worker_type).map_err(|e| task_error(config, task, e))?;
     if os.is_some() || !implementation.is_empty() {
         let tags = setdefault_object(config, task, "tags")?;
         if let Some(os) = &os {

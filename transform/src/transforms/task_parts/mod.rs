@@ -22,6 +22,8 @@ pub struct Ctx<'a> {
     pub parent: String,
     /// The run-task cache-name suffix (first 20 hex digits of run-task's sha256).
     pub run_task_suffix: String,
+    /// Worker-type lookups already made.
+    worker_types: crate::util::workertypes::Memo,
 }
 
 impl<'a> Ctx<'a> {
@@ -32,7 +34,18 @@ impl<'a> Ctx<'a> {
             volumes: VolumeCache::new(config.graph_config),
             parent: std::env::var("TASK_ID").unwrap_or_default(),
             run_task_suffix: crate::util::run_task_files::run_task_suffix(),
+            worker_types: Default::default(),
         }
+    }
+
+    /// [`get_worker_type`](crate::util::workertypes::get_worker_type), remembered.
+    pub fn worker_type(&self, alias: &str, level: &str) -> Result<(String, String), String> {
+        self.worker_types.worker_type(self.config.graph_config, alias, level)
+    }
+
+    /// [`worker_type_implementation`](crate::util::workertypes::worker_type_implementation), remembered.
+    pub fn implementation(&self, worker_type: &str) -> Result<(String, Option<String>), String> {
+        self.worker_types.implementation(self.config.graph_config, worker_type)
     }
 
     /// `config.params[key]`.
