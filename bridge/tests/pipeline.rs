@@ -231,6 +231,39 @@ fn optimized_and_morphed_match_python_taskgraph() {
     assert_same(&expected_without_ids("morphed.json"), &by_label_without_ids(lines(&morphed)), "morphed");
 }
 
+/// One worker round trip per optimization phase, whatever the number of tasks and strategies.
+#[test]
+fn project_strategies_are_asked_once_per_phase() {
+    let test = "project_strategies_are_asked_once_per_phase";
+    let Some(_) = binaries_or_skip(test) else { return };
+    if !taskgraph_or_skip(test) || !jq_or_skip(test) {
+        return;
+    }
+    let dir = Copy::of("project");
+    let run = sh(
+        &format!(
+            "tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters --target-tasks-out target.json \
+             | tg-optimize -v -p parameters.yml --index empty --target-tasks target.json 2> optimize.log >/dev/null"
+        ),
+        &dir.0,
+        &[],
+    );
+    stdout_ok(&run, "tg-optimize -v");
+    let log = std::fs::read_to_string(dir.0.join("optimize.log")).expect("optimize.log");
+    let batches: Vec<&str> = log.lines().filter(|l| l.contains("calls in one python round trip")).collect();
+    // removal: post-test-* (3, fixture-skip-all) and build-docs (fixture-skip), the requested
+    // tasks with a project strategy; replacement: build-docs and post-test-linux-slow (removed,
+    // as its dependency); the other post tasks depend on kept tasks that cannot be replaced.
+    assert_eq!(
+        batches,
+        [
+            "tg-optimize: project strategies: 4 should_remove_task calls in one python round trip",
+            "tg-optimize: project strategies: 2 should_replace_task calls in one python round trip"
+        ],
+        "{log}"
+    );
+}
+
 #[test]
 fn project_strategy_exception_names_task_and_traceback() {
     let test = "project_strategy_exception_names_task_and_traceback";
@@ -249,6 +282,34 @@ fn project_strategy_exception_names_task_and_traceback() {
         err.starts_with("tg-optimize: error: kind k, task k-t: optimization strategy fixture-boom (should_remove_task): ValueError: boom in k-t\nTraceback (most recent call last):\n"),
         "{err}"
     );
+}
+
+/// tg-resolve starts the worker for a built-in target method only when a project file may
+/// replace it: without such a file it resolves natively even without Python; with it (the
+/// fixture's `register_target_task("default")`), it needs the worker.
+#[test]
+fn builtin_method_runs_natively_unless_the_project_may_replace_it() {
+    let test = "builtin_method_runs_natively_unless_the_project_may_replace_it";
+    let Some(_) = binaries_or_skip(test) else { return };
+    let dir = Copy::of("project");
+    let full = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/expected/full.json")).expect("full.json");
+    let Value::Object(full) = serde_json::from_str::<Value>(&full).expect("JSON") else { panic!("full.json: not an object") };
+    let lines: String = full.values().map(|t| format!("{t}\n")).collect();
+    std::fs::write(dir.0.join("full.jsonl"), lines).expect("write full.jsonl");
+    let no_python = [("TG_PYTHON", "/nonexistent/python3")];
+    let resolve = format!("tg-resolve {P} --allow-unknown-parameters --labels < full.jsonl");
+
+    let out = sh(&resolve, &dir.0, &no_python);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "the project replaces `default`: the worker is needed: {err}");
+    assert!(err.contains("cannot run Python interpreter /nonexistent/python3"), "{err}");
+
+    let target_py = dir.0.join("taskcluster/fixture_taskgraph/target.py");
+    let text = std::fs::read_to_string(&target_py).expect("target.py");
+    std::fs::write(&target_py, text.replace("@register_target_task(\"default\")", "")).expect("write target.py");
+    let out = sh(&resolve, &dir.0, &no_python);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "no project file replaces `default`: native, no worker: {err}");
 }
 
 #[test]

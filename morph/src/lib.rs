@@ -263,7 +263,9 @@ fn make_index_task(parent: &mut Task, ctx: &MorphContext) -> anyhow::Result<Task
     let mut index_paths = Vec::new();
     let mut kept_routes = Vec::new();
     for route in &routes {
-        let Value::String(route) = route else { return Err(err(format!("task.routes: expected strings, got {route}"))) };
+        let Value::String(route) = route else {
+            return Err(err(format!("task.routes: expected strings, got {}", capped(&route.to_string()))));
+        };
         match route.strip_prefix("index.") {
             Some(path) => index_paths.push(path.to_string()),
             None => kept_routes.push(Value::String(route.clone())),
@@ -365,12 +367,14 @@ fn index_scopes(paths: &[String], config: &GraphConfig) -> Result<BTreeSet<Strin
         Some(Value::Array(items)) => {
             for item in items {
                 let Value::String(p) = item else {
-                    return Err(format!("taskgraph.index-path-regexes: expected strings, got {item}"));
+                    return Err(format!("taskgraph.index-path-regexes: expected strings, got {}", capped(&item.to_string())));
                 };
                 patterns.push(p.clone());
             }
         }
-        Some(other) => return Err(format!("taskgraph.index-path-regexes: expected a list, got {other}")),
+        Some(other) => {
+            return Err(format!("taskgraph.index-path-regexes: expected a list, got {}", capped(&other.to_string())))
+        }
     }
     let regexes = patterns
         .iter()
@@ -472,6 +476,19 @@ fn morph_url(env: &MorphEnv) -> String {
 mod tests {
     use super::*;
     use tg_core::cli::Log;
+
+    /// Labels and taskIds of any length are quoted capped in the graph check's errors.
+    #[test]
+    fn huge_labels_are_capped_in_errors() {
+        let (a, b, id) = ("a".repeat(100_000), "b".repeat(100_000), "i".repeat(100_000));
+        let tasks: Vec<Task> = [&a, &b]
+            .iter()
+            .map(|l| serde_json::from_value(json!({"kind": "k", "label": l, "task": {}, "task_id": id})).unwrap())
+            .collect();
+        let e = MorphedGraph::new(tasks, BTreeMap::new()).err().unwrap().to_string();
+        assert!(e.len() < 1_000, "{} bytes", e.len());
+        assert!(e.starts_with(&format!("tasks {}… (100000 bytes) and {}…", "a".repeat(200), "b".repeat(200))), "{e}");
+    }
 
     /// The lean road writes the bytes the Task road writes, and fails with the same message,
     /// on every case of the Python-made fixtures.

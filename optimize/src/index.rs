@@ -35,6 +35,7 @@ use anyhow::Context;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use tg_core::cli::Log;
+use tg_core::quote::capped;
 use tg_core::taskcluster::{CallError, Client};
 
 /// Something that answers index and queue look-ups.
@@ -165,7 +166,10 @@ fn check_status(status: &Map<String, Value>) -> Result<(), String> {
     match status.get("expires") {
         None => Ok(()),
         Some(Value::String(s)) if parse_json_time(s).is_some() => Ok(()),
-        Some(other) => Err(format!("status.expires: expected a timestamp like 2030-01-01T00:00:00.000Z, got {other}")),
+        Some(other) => Err(format!(
+            "status.expires: expected a timestamp like 2030-01-01T00:00:00.000Z, got {}",
+            capped(&other.to_string())
+        )),
     }
 }
 

@@ -18,6 +18,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use tg_core::bad_input;
+use tg_core::quote::capped;
 use tg_core::graph::TaskGraph;
 use tg_core::lean::{pick, read_lean, LeanTask, Want};
 
@@ -175,7 +176,7 @@ impl Optimized<'_> {
 fn write_spliced(out: &mut impl Write, task: &OptTaskLean, links: &phases::TaskLinks) -> anyhow::Result<()> {
     let text = task.task.get();
     let ids = serde_json::to_string(&links.sorted_ids())?;
-    let open = text.strip_suffix('}').ok_or_else(|| bad_input(format!("task {}: task: expected a mapping", task.label)))?;
+    let open = text.strip_suffix('}').ok_or_else(|| bad_input(format!("task {}: task: expected a mapping", capped(&task.label))))?;
     let separator = if open == "{" { "" } else { "," };
     let body = [open, separator, "\"dependencies\":", &ids, "}"];
     task.write_line(out, &links.dependencies(&task.dependencies), &body, Some(&links.task_id))?;

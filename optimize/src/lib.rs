@@ -20,6 +20,8 @@
 //! it every input task counts as requested (a task pulled in only as a dependency then stays
 //! when its dependents are optimized away, where taskgraph would drop it).
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod index;
 pub mod order;
 pub mod pathmatch;
@@ -44,6 +46,7 @@ use taskids::TaskIdGenerator;
 use tg_core::cli::Log;
 use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 use tg_core::{bad_input, usage};
 
@@ -146,8 +149,9 @@ pub fn optimize(
     let inputs = plan.inputs(opts);
     let mut tasks = Vec::with_capacity(plan.order.len());
     for &i in &plan.order {
+        let Some(task) = graph.tasks.get(i) else { continue };
         let links = phases::task_links(&plan.target, i, &inputs, &plan.label_to_task_id)?;
-        tasks.push(phases::finish_task(&graph.tasks[i], &links, &inputs)?);
+        tasks.push(phases::finish_task(task, &links, &inputs)?);
     }
     verify_always_optimized(&tasks)?;
     let outcome = plan.outcome(opts.log);
@@ -217,7 +221,8 @@ pub fn plan<'a, T: OptTask>(
     };
     let (mut removed, counts, reasons) = phases::remove_tasks(&target, &mut ev)?;
     for (i, action, reason) in &reasons {
-        log.debug(format!("optimize: {} {action} because of {reason}", graph.tasks[*i].label()));
+        let label = graph.tasks.get(*i).map_or("", |t| t.label());
+        log.debug(format!("optimize: {label} {action} because of {reason}"));
     }
     log.info(phases::summary("removed", &counts));
 
@@ -249,8 +254,8 @@ fn build_target<'a, T: OptTask>(graph: &'a TaskGraph<T>, opts: &Options) -> anyh
             let mut set = vec![false; graph.len()];
             let mut missing = 0;
             for label in labels {
-                match graph.position(label) {
-                    Some(i) => set[i] = true,
+                match graph.position(label).and_then(|i| set.get_mut(i)) {
+                    Some(flag) => *flag = true,
                     None => missing += 1,
                 }
             }
@@ -266,8 +271,8 @@ fn build_target<'a, T: OptTask>(graph: &'a TaskGraph<T>, opts: &Options) -> anyh
     let mut do_not_optimize = vec![false; graph.len()];
     if let Some(Value::Array(labels)) = params.get("do_not_optimize") {
         for label in labels.iter().filter_map(Value::as_str) {
-            if let Some(i) = graph.position(label) {
-                do_not_optimize[i] = true;
+            if let Some(flag) = graph.position(label).and_then(|i| do_not_optimize.get_mut(i)) {
+                *flag = true;
             }
         }
     }
@@ -281,10 +286,10 @@ fn build_target<'a, T: OptTask>(graph: &'a TaskGraph<T>, opts: &Options) -> anyh
     }
 
     let mut choices = Vec::with_capacity(graph.len());
-    for (i, task) in graph.tasks.iter().enumerate() {
+    for (task, &keep_as_is) in graph.tasks.iter().zip(&do_not_optimize) {
         match choose_strategy(task, &opts.registry) {
             Ok(choice) => choices.push(Some(choice)),
-            Err(_) if do_not_optimize[i] => choices.push(None),
+            Err(_) if keep_as_is => choices.push(None),
             Err(e) => return Err(e),
         }
     }
@@ -313,29 +318,30 @@ fn always_target_flags<T: OptTask>(graph: &TaskGraph<T>, enable: Option<&Value>)
 fn choose_strategy<T: OptTask>(task: &T, registry: &Registry) -> anyhow::Result<Choice> {
     let (name, arg) = match task.optimization() {
         None | Some(Value::Null) => ("never", Value::Null),
-        Some(Value::Object(map)) if map.is_empty() => ("never", Value::Null),
-        Some(Value::Object(map)) => {
-            let (name, arg) = map.iter().next().expect("non-empty");
-            (name.as_str(), arg.clone())
-        }
+        Some(Value::Object(map)) => match map.iter().next() {
+            None => ("never", Value::Null),
+            Some((name, arg)) => (name.as_str(), arg.clone()),
+        },
         Some(other) if !strategy::is_truthy(other) => ("never", Value::Null),
         Some(other) => {
             return Err(bad_input(format!(
-                "task {}: optimization: expected null or {{strategy: argument}}, got {other}",
-                task.label()
+                "task {}: optimization: expected null or {{strategy: argument}}, got {}",
+                capped(task.label()),
+                capped(&other.to_string())
             )))
         }
     };
     let strategy = registry.get(name).cloned().ok_or_else(|| {
         bad_input(format!(
-            "task {}: optimization: unknown strategy {name:?} (known: {})",
-            task.label(),
+            "task {}: optimization: unknown strategy {:?} (known: {})",
+            capped(task.label()),
+            capped(name).to_string(),
             registry.names().join(", ")
         ))
     })?;
     strategy
         .check_argument(&arg)
-        .map_err(|e| bad_input(format!("task {}: optimization.{name}: {e}", task.label())))?;
+        .map_err(|e| bad_input(format!("task {}: optimization.{name}: {e}", capped(task.label()))))?;
     let opt_by = if task.optimization().is_some_and(strategy::is_truthy) {
         format!("{name} ({})", strategy.description())
     } else {
@@ -363,7 +369,7 @@ fn look_up_index<T: OptTask>(target: &Target<T>, index: &mut dyn IndexSource) ->
 /// taskgraph's only `optimized_task_graph` verification.
 fn verify_always_optimized(tasks: &[Task]) -> anyhow::Result<()> {
     match tasks.iter().find(|t| t.task.get("workerType").and_then(Value::as_str) == Some("always-optimized")) {
-        Some(t) => Err(bad_input(format!("Could not optimize the task '{}'", t.label))),
+        Some(t) => Err(bad_input(format!("Could not optimize the task '{}'", capped(&t.label)))),
         None => Ok(()),
     }
 }

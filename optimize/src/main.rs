@@ -1,5 +1,7 @@
 //! `tg-optimize -r ROOT -p PARAMS < target-graph.jsonl > optimized.jsonl`
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,7 +116,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = tg_optimize::label_to_task_id_json(&outcome.label_to_task_id)?;
         std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
     }
-    optimized.write(std::io::stdout().lock())
+    optimized.write(tg_core::output::stdout())
 }
 
 /// The index file, Taskcluster from the environment, or an empty index that says why.

@@ -40,18 +40,20 @@ impl Links {
 /// Kahn's algorithm over the included nodes: a node is ready when all its included
 /// `before` nodes have been emitted.
 fn kahn(before: &[Vec<usize>], after: &[Vec<usize>], include: &[bool]) -> Vec<usize> {
-    let mut waiting: Vec<usize> =
-        before.iter().map(|list| list.iter().filter(|&&b| include[b]).count()).collect();
-    let mut queue: VecDeque<usize> = (0..before.len()).filter(|&i| include[i] && waiting[i] == 0).collect();
+    let included = |i: usize| include.get(i).copied().unwrap_or(false);
+    let mut waiting: Vec<usize> = before.iter().map(|list| list.iter().filter(|&&b| included(b)).count()).collect();
+    let mut queue: VecDeque<usize> =
+        waiting.iter().enumerate().filter(|&(i, &w)| included(i) && w == 0).map(|(i, _)| i).collect();
     let mut order = Vec::with_capacity(queue.len());
     while let Some(node) = queue.pop_front() {
         order.push(node);
-        for &next in &after[node] {
-            if !include[next] {
+        for &next in after.get(node).map_or(&[][..], Vec::as_slice) {
+            if !included(next) {
                 continue;
             }
-            waiting[next] -= 1;
-            if waiting[next] == 0 {
+            let Some(w) = waiting.get_mut(next) else { continue };
+            *w = w.saturating_sub(1);
+            if *w == 0 {
                 queue.push_back(next);
             }
         }

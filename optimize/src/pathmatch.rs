@@ -34,12 +34,14 @@ impl PathMatcher {
         if pattern.is_empty() {
             return Ok(true);
         }
-        if !self.cache.contains_key(pattern) {
-            let re = Regex::new(&pattern_regex(pattern))
-                .map_err(|e| format!("file pattern {pattern:?} cannot be matched: {e}"))?;
-            self.cache.insert(pattern.to_string(), re);
+        if let Some(re) = self.cache.get(pattern) {
+            return Ok(re.is_match(path));
         }
-        Ok(self.cache[pattern].is_match(path))
+        let re = Regex::new(&pattern_regex(pattern))
+            .map_err(|e| format!("file pattern {pattern:?} cannot be matched: {e}"))?;
+        let matched = re.is_match(path);
+        self.cache.insert(pattern.to_string(), re);
+        Ok(matched)
     }
 }
 
@@ -65,18 +67,22 @@ const STAR_STAR_SLASH: [Piece; 3] = [Piece::Star, Piece::Star, Piece::Literal('/
 /// `(^|/)\*\*/` -> `\1(?:.+/)?`, scanning left to right without overlaps.
 fn rewrite_inner_star_star(pieces: &[Piece]) -> Vec<Piece> {
     let mut out = Vec::with_capacity(pieces.len());
-    let mut i = 0;
-    while i < pieces.len() {
-        if i == 0 && pieces.starts_with(&STAR_STAR_SLASH) {
-            out.push(Piece::Raw("(?:.+/)?"));
-            i += 3;
-        } else if pieces[i] == Piece::Literal('/') && pieces[i + 1..].starts_with(&STAR_STAR_SLASH) {
-            out.push(Piece::Literal('/'));
-            out.push(Piece::Raw("(?:.+/)?"));
-            i += 4;
-        } else {
-            out.push(pieces[i].clone());
-            i += 1;
+    let mut rest = pieces;
+    if let Some(tail) = rest.strip_prefix(&STAR_STAR_SLASH) {
+        out.push(Piece::Raw("(?:.+/)?"));
+        rest = tail;
+    }
+    while let Some((piece, tail)) = rest.split_first() {
+        match tail.strip_prefix(&STAR_STAR_SLASH) {
+            Some(after) if *piece == Piece::Literal('/') => {
+                out.push(Piece::Literal('/'));
+                out.push(Piece::Raw("(?:.+/)?"));
+                rest = after;
+            }
+            _ => {
+                out.push(piece.clone());
+                rest = tail;
+            }
         }
     }
     out
@@ -84,16 +90,13 @@ fn rewrite_inner_star_star(pieces: &[Piece]) -> Vec<Piece> {
 
 /// `(^|/)\*\*$` -> `(?:\1.+)?`.
 fn rewrite_final_star_star(mut pieces: Vec<Piece>) -> Vec<Piece> {
-    let n = pieces.len();
-    if n < 2 || pieces[n - 2..] != [Piece::Star, Piece::Star] {
-        return pieces;
-    }
-    if n == 2 {
-        return vec![Piece::Raw("(?:.+)?")];
-    }
-    if pieces[n - 3] == Piece::Literal('/') {
-        pieces.truncate(n - 3);
-        pieces.push(Piece::Raw("(?:/.+)?"));
+    match pieces.as_slice() {
+        [Piece::Star, Piece::Star] => return vec![Piece::Raw("(?:.+)?")],
+        [.., Piece::Literal('/'), Piece::Star, Piece::Star] => {
+            pieces.truncate(pieces.len().saturating_sub(3));
+            pieces.push(Piece::Raw("(?:/.+)?"));
+        }
+        _ => {}
     }
     pieces
 }

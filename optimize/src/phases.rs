@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use tg_core::bad_input;
 use tg_core::graph::TaskGraph;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 
 /// A task's strategy: `name (description)` for the logs, the strategy, its argument.
@@ -33,24 +34,24 @@ pub struct Target<'a, T = Task> {
 }
 
 impl<T: OptTask> Target<'_, T> {
-    fn task(&self, i: usize) -> &T {
-        &self.graph.tasks[i]
-    }
-
-    fn label(&self, i: usize) -> &str {
-        self.graph.tasks[i].label()
+    /// The task at position `i` (the phases only visit positions of this graph's links).
+    fn task(&self, i: usize) -> anyhow::Result<&T> {
+        self.graph.tasks.get(i).ok_or_else(|| bad_input(format!("optimize: no task at position {i} of the graph")))
     }
 
     fn choice(&self, i: usize) -> anyhow::Result<&Choice> {
-        self.choices[i].as_ref().ok_or_else(|| bad_input(format!("task {}: no optimization strategy", self.label(i))))
+        match self.choices.get(i) {
+            Some(Some(choice)) => Ok(choice),
+            _ => Err(bad_input(format!("task {}: no optimization strategy", capped(self.task(i)?.label())))),
+        }
     }
 
     /// Every index path of the tasks whose own strategy is `index-search` (do-not-optimize
     /// tasks excluded), sorted and without repeats.
     pub fn index_paths(&self) -> Vec<String> {
         let mut paths = BTreeSet::new();
-        for (i, choice) in self.choices.iter().enumerate() {
-            if self.do_not_optimize[i] {
+        for (choice, &do_not_optimize) in self.choices.iter().zip(&self.do_not_optimize) {
+            if do_not_optimize {
                 continue;
             }
             if let Some(Choice { strategy: Strategy::IndexSearch, arg: Value::Array(items), .. }) = choice {
@@ -59,6 +60,23 @@ impl<T: OptTask> Target<'_, T> {
         }
         paths.into_iter().collect()
     }
+}
+
+/// `flags[i]`; false for a position outside them.
+fn is_set(flags: &[bool], i: usize) -> bool {
+    flags.get(i).copied().unwrap_or(false)
+}
+
+/// Set `flags[i]` to `value` (a position outside them is ignored).
+fn set(flags: &mut [bool], i: usize, value: bool) {
+    if let Some(flag) = flags.get_mut(i) {
+        *flag = value;
+    }
+}
+
+/// `lists[i]`; empty for a position outside them.
+fn at(lists: &[Vec<usize>], i: usize) -> &[usize] {
+    lists.get(i).map_or(&[], Vec::as_slice)
 }
 
 /// Counts per reason, for the summary line.
@@ -90,13 +108,16 @@ pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyh
     let mut reasons: Reasons = Vec::new();
 
     for label in target.links.preorder() {
-        let prune_deps: Vec<usize> = dependents[label]
+        let task = target.task(label)?;
+        let prune_deps: Vec<usize> = at(dependents, label)
             .iter()
             .copied()
-            .filter(|&l| prune_candidates[l])
+            .filter(|&l| is_set(&prune_candidates, l))
             .filter(|&l| {
-                let ifs = target.task(l).if_dependencies();
-                ifs.is_empty() || ifs.iter().any(|d| d == target.label(label))
+                target.task(l).is_ok_and(|t| {
+                    let ifs = t.if_dependencies();
+                    ifs.is_empty() || ifs.iter().any(|d| d == task.label())
+                })
             })
             .collect();
 
@@ -104,11 +125,11 @@ pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyh
             reasons.push((label, "kept", reason));
             let mut queue = prune_deps.clone();
             while let Some(l) = queue.pop() {
-                if !prune_candidates[l] || target.task(l).if_dependencies().is_empty() {
+                if !is_set(prune_candidates, l) || target.task(l).map_or(true, |t| t.if_dependencies().is_empty()) {
                     continue;
                 }
-                prune_candidates[l] = false;
-                queue.extend(dependents[l].iter().copied().filter(|&r| prune_candidates[r]));
+                set(prune_candidates, l, false);
+                queue.extend(at(dependents, l).iter().copied().filter(|&r| is_set(prune_candidates, r)));
             }
         };
         let remove = |reason: String,
@@ -119,46 +140,46 @@ pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyh
             if prune_deps.is_empty() {
                 reasons.push((label, "removed", reason.clone()));
                 *counts.entry(reason).or_default() += 1;
-                removed[label] = true;
+                set(removed, label, true);
             } else {
-                prune_candidates[label] = true;
+                set(prune_candidates, label, true);
             }
         };
 
-        if target.do_not_optimize[label] {
+        if is_set(&target.do_not_optimize, label) {
             keep("do not optimize".into(), &mut prune_candidates, &mut reasons);
             continue;
         }
-        if dependents[label].iter().any(|&l| !removed[l] && !prune_deps.contains(&l)) {
+        if at(dependents, label).iter().any(|&l| !is_set(&removed, l) && !prune_deps.contains(&l)) {
             keep("dependent tasks".into(), &mut prune_candidates, &mut reasons);
             continue;
         }
-        if !target.requested[label] {
+        if !is_set(&target.requested, label) {
             remove("dependents optimized".into(), &mut prune_candidates, &mut removed, &mut counts, &mut reasons);
             continue;
         }
         let choice = target.choice(label)?;
-        if choice.strategy.should_remove(target.task(label), &choice.arg, ev)? {
+        if choice.strategy.should_remove(task, &choice.arg, ev)? {
             remove(choice.opt_by.clone(), &mut prune_candidates, &mut removed, &mut counts, &mut reasons);
             continue;
         }
-        if !target.task(label).if_dependencies().is_empty() {
+        if !task.if_dependencies().is_empty() {
             reasons.push((label, "kept", choice.opt_by.clone()));
-            prune_candidates[label] = true;
+            set(&mut prune_candidates, label, true);
         } else {
             keep(choice.opt_by.clone(), &mut prune_candidates, &mut reasons);
         }
     }
 
     let reason = "if-dependencies pruning";
-    let candidates: Vec<usize> = (0..n).filter(|&i| prune_candidates[i]).collect();
+    let candidates: Vec<usize> = (0..n).filter(|&i| is_set(&prune_candidates, i)).collect();
     for label in candidates {
-        let live_dependent = dependents[label].iter().any(|&d| !prune_candidates[d] && !removed[d]);
+        let live_dependent = at(dependents, label).iter().any(|&d| !is_set(&prune_candidates, d) && !is_set(&removed, d));
         if live_dependent {
             reasons.push((label, "kept", "dependent tasks".into()));
             continue;
         }
-        removed[label] = true;
+        set(&mut removed, label, true);
         *counts.entry(reason.to_string()).or_default() += 1;
         reasons.push((label, "removed", reason.into()));
     }
@@ -187,34 +208,35 @@ pub fn replace_tasks<T: OptTask>(
     let mut deadlines: BTreeMap<usize, String> = BTreeMap::new();
 
     for label in target.links.postorder(&vec![true; n]) {
-        if target.do_not_optimize[label] {
+        if is_set(&target.do_not_optimize, label) {
             continue;
         }
-        if target.links.dependencies[label].iter().any(|&l| !replaced[l] && !removed[l]) {
+        if at(&target.links.dependencies, label).iter().any(|&l| !is_set(&replaced, l) && !is_set(removed, l)) {
             continue;
         }
-        if let Some(id) = existing_tasks.get(target.label(label)).filter(|id| !id.is_empty()) {
-            label_to_task_id.insert(target.label(label).to_string(), id.clone());
-            replaced[label] = true;
+        let task = target.task(label)?;
+        if let Some(id) = existing_tasks.get(task.label()).filter(|id| !id.is_empty()) {
+            label_to_task_id.insert(task.label().to_string(), id.clone());
+            set(&mut replaced, label, true);
             *counts.entry("existing_tasks".into()).or_default() += 1;
             continue;
         }
         let choice = target.choice(label)?;
         let mut deadline: Option<String> = None;
-        for &dependent in &target.links.dependents[label] {
+        for &dependent in at(&target.links.dependents, label) {
             let d = deadline_of(target, dependent, now, &mut deadlines)?;
             if deadline.as_deref().is_none_or(|best| d.as_str() > best) {
                 deadline = Some(d);
             }
         }
         let batched = matches!(choice.strategy, Strategy::IndexSearch);
-        match choice.strategy.should_replace(target.task(label), deadline.as_deref(), &choice.arg, batched, ev)? {
+        match choice.strategy.should_replace(task, deadline.as_deref(), &choice.arg, batched, ev)? {
             Replacement::Keep => continue,
-            Replacement::Remove => removed[label] = true,
+            Replacement::Remove => set(removed, label, true),
             Replacement::With(id) => {
-                ev.log.debug(format!("replace_tasks: {} replaced with {id} by optimization strategy", target.label(label)));
-                label_to_task_id.insert(target.label(label).to_string(), id);
-                replaced[label] = true;
+                ev.log.debug(format!("replace_tasks: {} replaced with {id} by optimization strategy", task.label()));
+                label_to_task_id.insert(task.label().to_string(), id);
+                set(&mut replaced, label, true);
             }
         }
         *counts.entry(choice.opt_by.clone()).or_default() += 1;
@@ -227,14 +249,15 @@ pub fn deadline_of<T: OptTask>(target: &Target<T>, i: usize, now: i64, cache: &m
     if let Some(d) = cache.get(&i) {
         return Ok(d.clone());
     }
-    let label = target.label(i);
-    let raw = target
-        .task(i)
-        .deadline()?
-        .ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
+    let task = target.task(i)?;
+    let label = capped(task.label());
+    let raw = task.deadline()?.ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
     let resolved = resolve_timestamps(now, &raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
     let Value::String(text) = resolved else {
-        return Err(bad_input(format!("task {label}: task.deadline: expected a timestamp, got {resolved}")));
+        return Err(bad_input(format!(
+            "task {label}: task.deadline: expected a timestamp, got {}",
+            capped(&resolved.to_string())
+        )));
     };
     cache.insert(i, text.clone());
     Ok(text)
@@ -259,13 +282,20 @@ pub fn subgraph_order<T: OptTask>(
 ) -> anyhow::Result<Vec<usize>> {
     check_no_removed_dependencies(target, inputs.removed)?;
     let n = target.graph.len();
-    let mut unassigned: Vec<&str> =
-        (0..n).filter(|&i| !inputs.removed[i]).map(|i| target.label(i)).filter(|l| !label_to_task_id.contains_key(*l)).collect();
+    let mut unassigned: Vec<&str> = target
+        .graph
+        .tasks
+        .iter()
+        .zip(inputs.removed)
+        .filter(|&(_, &removed)| !removed)
+        .map(|(t, _)| t.label())
+        .filter(|l| !label_to_task_id.contains_key(*l))
+        .collect();
     unassigned.sort_unstable();
     for label in unassigned {
         label_to_task_id.insert(label.to_string(), ids.next_id()?);
     }
-    let kept: Vec<bool> = (0..n).map(|i| !(inputs.removed[i] || inputs.replaced[i])).collect();
+    let kept: Vec<bool> = (0..n).map(|i| !(is_set(inputs.removed, i) || is_set(inputs.replaced, i))).collect();
     Ok(target.links.postorder(&kept))
 }
 
@@ -280,7 +310,7 @@ pub fn subgraph(
     let order = subgraph_order(target, inputs, label_to_task_id, ids)?;
     let mut out = Vec::with_capacity(order.len());
     for i in order {
-        out.push(finish_task(target.task(i), &task_links(target, i, inputs, label_to_task_id)?, inputs)?);
+        out.push(finish_task(target.task(i)?, &task_links(target, i, inputs, label_to_task_id)?, inputs)?);
     }
     Ok(out)
 }
@@ -288,13 +318,18 @@ pub fn subgraph(
 /// "Optimization error: A depends on B as N but it has been removed" for every such edge.
 fn check_no_removed_dependencies<T: OptTask>(target: &Target<T>, removed: &[bool]) -> anyhow::Result<()> {
     let mut problems = Vec::new();
-    for (i, task) in target.graph.tasks.iter().enumerate() {
-        if removed[i] {
+    for (task, &gone) in target.graph.tasks.iter().zip(removed) {
+        if gone {
             continue;
         }
         for (name, dep) in task.dependencies() {
-            if target.graph.position(dep).is_some_and(|d| removed[d]) {
-                problems.push(format!("{} depends on {dep} as {name} but it has been removed", task.label()));
+            if target.graph.position(dep).is_some_and(|d| is_set(removed, d)) {
+                problems.push(format!(
+                    "{} depends on {} as {} but it has been removed",
+                    capped(task.label()),
+                    capped(dep),
+                    capped(name)
+                ));
             }
         }
     }
@@ -337,12 +372,12 @@ pub fn task_links<T: OptTask>(
     inputs: &SubgraphInputs,
     label_to_task_id: &BTreeMap<String, String>,
 ) -> anyhow::Result<TaskLinks> {
-    let task = target.task(i);
+    let task = target.task(i)?;
     let id_of = |label: &str| {
         label_to_task_id
             .get(label)
             .cloned()
-            .ok_or_else(|| bad_input(format!("task {}: dependency {label} has no taskId", task.label())))
+            .ok_or_else(|| bad_input(format!("task {}: dependency {} has no taskId", capped(task.label()), capped(label))))
     };
     let task_id = id_of(task.label())?;
     let mut named: Vec<(String, String)> = Vec::new();
@@ -350,7 +385,7 @@ pub fn task_links<T: OptTask>(
         named.push((name.clone(), id_of(dep)?));
     }
     for soft in task.soft_dependencies() {
-        let present = target.graph.position(soft).is_some_and(|p| !(inputs.removed[p] || inputs.replaced[p]));
+        let present = target.graph.position(soft).is_some_and(|p| !(is_set(inputs.removed, p) || is_set(inputs.replaced, p)));
         if present {
             if let Some(id) = label_to_task_id.get(soft) {
                 named.retain(|(n, _)| n != soft);
@@ -374,11 +409,11 @@ pub fn finish_task(task: &Task, links: &TaskLinks, inputs: &SubgraphInputs) -> a
     };
     let mut definition = ctx.resolve(&task.task).map_err(bad_input)?;
     let Value::Object(def) = &mut definition else {
-        return Err(bad_input(format!("task {}: task: expected a mapping", task.label)));
+        return Err(bad_input(format!("task {}: task: expected a mapping", capped(&task.label))));
     };
     let deps = def.entry("dependencies").or_insert_with(|| Value::Array(Vec::new()));
     let Value::Array(deps) = deps else {
-        return Err(bad_input(format!("task {}: task.dependencies: expected a list", task.label)));
+        return Err(bad_input(format!("task {}: task.dependencies: expected a list", capped(&task.label))));
     };
     deps.extend(links.sorted_ids().into_iter().map(|id| Value::String(id.clone())));
     task.dependencies = links.dependencies(&task.dependencies);

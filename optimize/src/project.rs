@@ -14,8 +14,9 @@
 //!
 //! Each phase asks the worker once ([`ask_removal`], [`ask_replacement`]), for every task the
 //! phase might ask about: removal, every requested task that is not in `do_not_optimize`;
-//! replacement, every task not in `do_not_optimize` nor `existing_tasks` and without a kept
-//! do-not-optimize dependency. taskgraph asks lazily (only the tasks whose dependents all went,
+//! replacement, every task not in `do_not_optimize` nor `existing_tasks` none of whose
+//! dependencies surely stays (not removed, and in `do_not_optimize` or with a strategy that never
+//! replaces — `never`, `always`, `skip-unless-changed` — and not in `existing_tasks`). taskgraph asks lazily (only the tasks whose dependents all went,
 //! resp. whose dependencies all went), so a strategy may be asked about a few more tasks here;
 //! the answers used, and so the graph, are the same for strategies without side effects. Built-in
 //! names always run natively (taskgraph's `register_strategy` keeps the first registration of a
@@ -61,6 +62,7 @@ impl PartialEq for ProjectStrategy {
 /// The worker, and the answers of the current phase by (strategy, label).
 struct Oracle {
     worker: Mutex<Worker>,
+    log: Log,
     removal: Mutex<HashMap<(String, String), bool>>,
     replacement: Mutex<HashMap<(String, String), Replacement>>,
 }
@@ -126,7 +128,7 @@ pub fn add_project_strategies<T: OptTask>(
         log,
     })?;
     let described = worker.strategies(&unknown)?;
-    let oracle = Arc::new(Oracle { worker: Mutex::new(worker), removal: Mutex::default(), replacement: Mutex::default() });
+    let oracle = Arc::new(Oracle { worker: Mutex::new(worker), log, removal: Mutex::default(), replacement: Mutex::default() });
     for (name, info) in described {
         match info {
             StrategyInfo::Definition(definition) => {
@@ -169,6 +171,8 @@ impl Batch {
 
     fn ask(self, oracle: &Oracle, phase: Phase) -> anyhow::Result<Vec<((String, String), StrategyAnswer)>> {
         let tasks: Vec<&Task> = self.tasks.iter().collect();
+        let what = if phase == Phase::Remove { "should_remove_task" } else { "should_replace_task" };
+        oracle.log.info(format!("project strategies: {} {what} calls in one python round trip", self.calls.len()));
         let answers = oracle.worker.lock().map_err(|_| poisoned())?.strategy_calls(phase, &tasks, &self.calls)?;
         Ok(self.calls.into_iter().zip(self.labels).zip(answers).map(|((c, l), a)| ((c.name, l), a)).collect())
     }
@@ -178,12 +182,13 @@ impl Batch {
 pub fn ask_removal<T: OptTask>(target: &Target<T>) -> anyhow::Result<()> {
     let Some(oracle) = oracle_of(target) else { return Ok(()) };
     let mut batch = Batch::default();
-    for (i, choice) in target.choices.iter().enumerate() {
-        if target.do_not_optimize[i] || !target.requested[i] {
+    let per_task = target.graph.tasks.iter().zip(&target.choices).zip(target.do_not_optimize.iter().zip(&target.requested));
+    for ((task, choice), (&do_not_optimize, &requested)) in per_task {
+        if do_not_optimize || !requested {
             continue;
         }
         if let Some(crate::phases::Choice { strategy: Strategy::Project(p), arg, .. }) = choice {
-            batch.add(&target.graph.tasks[i], &p.name, arg, None)?;
+            batch.add(task, &p.name, arg, None)?;
         }
     }
     let answers = batch.ask(&oracle, Phase::Remove)?;
@@ -203,11 +208,29 @@ pub fn ask_replacement<T: OptTask>(
     let Some(oracle) = oracle_of(target) else { return Ok(()) };
     let mut batch = Batch::default();
     let mut deadlines = BTreeMap::new();
-    for (i, choice) in target.choices.iter().enumerate() {
-        let task = &target.graph.tasks[i];
+    // A dependency that stays (not removed, and neither do-not-optimize-free nor able to be
+    // replaced) means the phase never asks about the task.
+    let stays = |d: &usize| {
+        let d = *d;
+        if removed.get(d) == Some(&true) {
+            return false;
+        }
+        if target.do_not_optimize.get(d) == Some(&true) {
+            return true;
+        }
+        let Some(dep) = target.graph.tasks.get(d) else { return false };
+        let existing = existing_tasks.get(dep.label()).is_some_and(|id| !id.is_empty());
+        let never_replaces = matches!(
+            target.choices.get(d),
+            Some(Some(crate::phases::Choice { strategy: Strategy::Never | Strategy::Always | Strategy::SkipUnlessChanged, .. }))
+        );
+        !existing && never_replaces
+    };
+    let none: &[usize] = &[];
+    for (i, (task, choice)) in target.graph.tasks.iter().zip(&target.choices).enumerate() {
         let existing = existing_tasks.get(task.label()).is_some_and(|id| !id.is_empty());
-        let blocked = target.links.dependencies[i].iter().any(|&d| target.do_not_optimize[d] && !removed[d]);
-        if target.do_not_optimize[i] || existing || blocked {
+        let blocked = target.links.dependencies.get(i).map_or(none, |d| d.as_slice()).iter().any(stays);
+        if target.do_not_optimize.get(i) == Some(&true) || existing || blocked {
             continue;
         }
         if let Some(crate::phases::Choice { strategy: Strategy::Project(p), arg, .. }) = choice {
@@ -215,7 +238,7 @@ pub fn ask_replacement<T: OptTask>(
             // (as in taskgraph); until then, the task is not asked about.
             let mut deadline: Option<String> = None;
             let mut usable = true;
-            for &dependent in &target.links.dependents[i] {
+            for &dependent in target.links.dependents.get(i).map_or(none, |d| d.as_slice()) {
                 match crate::phases::deadline_of(target, dependent, now, &mut deadlines) {
                     Ok(d) if deadline.as_deref().is_none_or(|best| d.as_str() > best) => deadline = Some(d),
                     Ok(_) => {}

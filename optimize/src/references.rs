@@ -11,6 +11,7 @@ use regex::{Captures, Regex};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use tg_core::quote::capped;
 
 /// Where artifact URLs point: taskgraph's `get_root_url(block_proxy=...)` choices.
 #[derive(Clone, Debug, Default)]
@@ -47,28 +48,35 @@ pub struct ReferenceContext<'a> {
     pub urls: &'a ArtifactUrls,
 }
 
-fn task_reference_pattern() -> &'static Regex {
-    static P: OnceLock<Regex> = OnceLock::new();
-    P.get_or_init(|| Regex::new("<([^>]+)>").expect("valid regex"))
+fn task_reference_pattern() -> Result<&'static Regex, String> {
+    static P: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
+    P.get_or_init(|| Regex::new("<([^>]+)>")).as_ref().map_err(ToString::to_string)
 }
 
-fn artifact_reference_pattern() -> &'static Regex {
-    static P: OnceLock<Regex> = OnceLock::new();
-    P.get_or_init(|| Regex::new("<([^/]+)/([^>]+)>").expect("valid regex"))
+fn artifact_reference_pattern() -> Result<&'static Regex, String> {
+    static P: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
+    P.get_or_init(|| Regex::new("<([^/]+)/([^>]+)>")).as_ref().map_err(ToString::to_string)
+}
+
+/// The one entry of a one-entry mapping.
+fn single_entry(map: &Map<String, Value>) -> Option<(&String, &Value)> {
+    let mut entries = map.iter();
+    match (entries.next(), entries.next()) {
+        (Some(entry), None) => Some(entry),
+        _ => None,
+    }
 }
 
 impl ReferenceContext<'_> {
     /// The task definition with every reference resolved.
     pub fn resolve(&self, value: &Value) -> Result<Value, String> {
         match value {
-            Value::Object(map) if map.len() == 1 => {
-                let (key, inner) = map.iter().next().expect("one entry");
-                match key.as_str() {
-                    "task-reference" | "artifact-reference" => self.resolve_reference(key, inner),
-                    _ => self.resolve_map(map),
+            Value::Object(map) => match single_entry(map) {
+                Some((key, inner)) if key == "task-reference" || key == "artifact-reference" => {
+                    self.resolve_reference(key, inner)
                 }
-            }
-            Value::Object(map) => self.resolve_map(map),
+                _ => self.resolve_map(map),
+            },
             Value::Array(items) => items.iter().map(|v| self.resolve(v)).collect::<Result<_, _>>().map(Value::Array),
             other => Ok(other.clone()),
         }
@@ -99,13 +107,17 @@ impl ReferenceContext<'_> {
                 }
                 Ok(Value::Object(out))
             }
-            other => Err(format!("task '{}': {kind} expects a string, got {other}", self.label)),
+            other => Err(format!(
+                "task '{}': {kind} expects a string, got {}",
+                capped(self.label),
+                capped(&other.to_string())
+            )),
         }
     }
 
     fn task_reference(&self, text: &str) -> Result<String, String> {
         let mut error = None;
-        let out = task_reference_pattern().replace_all(text, |caps: &Captures| {
+        let out = task_reference_pattern()?.replace_all(text, |caps: &Captures| {
             let key = &caps[1];
             match key {
                 "self" => self.task_id.to_string(),
@@ -114,7 +126,7 @@ impl ReferenceContext<'_> {
                     Some(id) => id.clone(),
                     None if key == "<" => key.to_string(),
                     None => {
-                        error.get_or_insert_with(|| format!("task '{}' has no dependency named '{key}'", self.label));
+                        error.get_or_insert_with(|| format!("task '{}' has no dependency named '{}'", capped(self.label), capped(key)));
                         String::new()
                     }
                 },
@@ -128,16 +140,16 @@ impl ReferenceContext<'_> {
 
     fn artifact_reference(&self, text: &str) -> Result<String, String> {
         let mut error = None;
-        let out = artifact_reference_pattern().replace_all(text, |caps: &Captures| {
+        let out = artifact_reference_pattern()?.replace_all(text, |caps: &Captures| {
             let (dependency, artifact) = (&caps[1], &caps[2]);
             let task_id = match dependency {
-                "self" => Err(format!("task '{}' can't reference artifacts of self", self.label)),
+                "self" => Err(format!("task '{}' can't reference artifacts of self", capped(self.label))),
                 "decision" => Ok(self.decision_task_id),
                 _ => self
                     .dependencies
                     .get(dependency)
                     .map(String::as_str)
-                    .ok_or_else(|| format!("task '{}' has no dependency named '{dependency}'", self.label)),
+                    .ok_or_else(|| format!("task '{}' has no dependency named '{}'", capped(self.label), capped(dependency))),
             };
             match task_id.and_then(|id| self.urls.artifact_url(id, artifact)) {
                 Ok(url) => url,
@@ -183,6 +195,14 @@ mod tests {
                 _ => assert_eq!(got.unwrap(), case["output"], "{case}"),
             }
         }
+    }
+
+    /// An unknown dependency name of any length is quoted capped.
+    #[test]
+    fn a_huge_unknown_dependency_is_capped_in_the_error() {
+        let name = "d".repeat(100_000);
+        let e = resolve(json!({"task-reference": format!("<{name}>")}), &ArtifactUrls::default()).unwrap_err();
+        assert_eq!(e, format!("task 'L' has no dependency named '{}… (100000 bytes)'", "d".repeat(200)));
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 use tg_core::cli::Log;
 use tg_core::params::Parameters;
 use tg_core::graph::GraphNode;
+use tg_core::quote::capped;
 use tg_core::{bad_input, Map};
 
 /// One strategy, possibly composite.
@@ -185,7 +186,7 @@ fn skip_unless_changed(task: &dyn GraphNode, arg: &Value, ev: &mut Evaluation) -
     if has_base && ev.params.get("head_rev") == base_rev {
         return Ok(false);
     }
-    let patterns = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label())))?;
+    let patterns = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label()))))?;
     let files: Vec<&str> = match ev.params.get("files_changed") {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
@@ -195,7 +196,7 @@ fn skip_unless_changed(task: &dyn GraphNode, arg: &Value, ev: &mut Evaluation) -
             let matched = ev
                 .matcher
                 .matches(path, pattern)
-                .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", task.label())))?;
+                .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label()))))?;
             if matched {
                 return Ok(false);
             }
@@ -213,10 +214,14 @@ fn index_search(
     batched: bool,
     ev: &mut Evaluation,
 ) -> anyhow::Result<Replacement> {
-    let paths = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", task.label())))?;
+    let paths = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", capped(task.label()))))?;
     let deadline = match deadline.filter(|d| !d.is_empty()) {
         Some(d) => Some(parse_json_time(d).ok_or_else(|| {
-            bad_input(format!("task {}: the deadline {d:?} of its dependents is not a timestamp", task.label()))
+            bad_input(format!(
+                "task {}: the deadline {:?} of its dependents is not a timestamp",
+                capped(task.label()),
+                capped(d).to_string()
+            ))
         })?),
         None => None,
     };
@@ -321,10 +326,10 @@ impl Registry {
                 "expected {{any: [...]}}, {{all: [...]}}, {{alias: X}} or {{not: X}}, got {definition}"
             ));
         };
-        if map.len() != 1 {
+        let mut entries = map.iter();
+        let (Some((kind, value)), None) = (entries.next(), entries.next()) else {
             return Err("a definition has exactly one key: any, all, alias or not".into());
-        }
-        let (kind, value) = map.iter().next().expect("one key");
+        };
         match kind.as_str() {
             "any" | "all" => {
                 let Value::Array(items) = value else { return Err(format!("{kind}: expected a list")) };

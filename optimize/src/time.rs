@@ -9,6 +9,7 @@
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
+use tg_core::quote::capped;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -23,8 +24,8 @@ pub fn now_micros() -> i64 {
 
 /// `value_of`: the length of a relative datestamp such as `1 day`, `6years` or `2 seconds`.
 pub fn relative_duration_micros(text: &str) -> Result<i64, String> {
-    static PATTERN: OnceLock<Regex> = OnceLock::new();
-    let pattern = PATTERN.get_or_init(|| Regex::new(r"((?:\d+)?\.?\d+) *([a-z]+)").expect("valid regex"));
+    static PATTERN: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| Regex::new(r"((?:\d+)?\.?\d+) *([a-z]+)")).as_ref().map_err(ToString::to_string)?;
     let caps = pattern.captures(text).ok_or_else(|| format!("'{text}' is invalid string"))?;
     let (amount, unit) = (&caps[1], &caps[2]);
     let seconds_per_unit = match unit {
@@ -80,10 +81,11 @@ pub fn format_json_time(micros: i64) -> Result<String, String> {
 /// Parse `%Y-%m-%dT%H:%M:%S.%fZ` (fields of 1-2 digits except the 4-digit year and the
 /// 1-6 digit fraction, as `strptime` accepts them).
 pub fn parse_json_time(text: &str) -> Option<i64> {
-    static PATTERN: OnceLock<Regex> = OnceLock::new();
-    let pattern = PATTERN.get_or_init(|| {
-        Regex::new(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})\.(\d{1,6})Z$").expect("valid regex")
-    });
+    static PATTERN: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
+    let pattern = PATTERN
+        .get_or_init(|| Regex::new(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})\.(\d{1,6})Z$"))
+        .as_ref()
+        .ok()?;
     let caps = pattern.captures(text)?;
     let num = |i: usize| caps[i].parse::<i64>().ok();
     let (year, month, day) = (num(1)?, num(2)?, num(3)?);
@@ -133,7 +135,7 @@ pub fn resolve_timestamps(now: i64, value: &Value) -> Result<Value, String> {
                     }
                     Ok(Value::Object(out))
                 }
-                other => Err(format!("relative-datestamp: expected a string, got {other}")),
+                other => Err(format!("relative-datestamp: expected a string, got {}", capped(&other.to_string()))),
             }
         }
         Value::Object(map) => {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tg_core::error::bad_input;
 use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 #[cfg(test)]
 use tg_core::task::Task;
 
@@ -24,7 +25,10 @@ pub fn always_target_tasks<T: ResolveTask>(tasks: &[T], parameters: &Parameters)
         Some(Value::Array(list)) if list.is_empty() => return Ok(Vec::new()),
         Some(Value::Array(list)) => Some(list.iter().filter_map(Value::as_str).collect()),
         Some(other) => {
-            return Err(bad_input(format!("parameter enable_always_target: expected a boolean or a list of kinds, got {other}")))
+            return Err(bad_input(format!(
+                "parameter enable_always_target: expected a boolean or a list of kinds, got {}",
+                capped(&other.to_string())
+            )))
         }
     };
     Ok(tasks
@@ -107,5 +111,12 @@ mod tests {
         .unwrap();
         assert_eq!(transitive_closure(&g, &[2]), [true, true, true, false]);
         assert_eq!(transitive_closure(&g, &[]), [false; 4]);
+    }
+
+    /// A requested position outside the graph is ignored, not a panic.
+    #[test]
+    fn positions_outside_the_graph_are_ignored() {
+        let g = TaskGraph::checked(vec![task("img", "docker-image", &[], false)]).unwrap();
+        assert_eq!(transitive_closure(&g, &[7, 0]), [true]);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The common case is read without parsing the task definitions: the only filter is
 //! `target_tasks_method`, naming the built-in `default`, `codereview` or `nothing` method, and
-//! no `taskgraph.register` hook can have replaced them. Each task's attributes are parsed in
+//! no project file may replace them ([`tg_bridge::detect`]). Each task's attributes are parsed in
 //! turn and given to [`crate::target::standard_filter`]; the log line and error messages are
 //! [`crate::target::target_task_set`]'s. Any other case (try syntax, project code) parses every
 //! task, runs [`crate::target::target_task_set`] on them (it may annotate them) and keeps what it
@@ -14,6 +14,7 @@ use crate::target::{self, TargetContext};
 use crate::verify::VerifyFacts;
 use tg_core::error::bad_input;
 use tg_core::lean::LeanTask;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 
 /// The methods read here without parsing definitions.
@@ -25,7 +26,8 @@ pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext)
     let method = target::target_method(ctx.parameters)?;
     let simple = matches!(filters.as_slice(), [only] if only == "target_tasks_method")
         && ATTRIBUTE_METHODS.contains(&method.as_str())
-        && !tg_bridge::has_register_hook(ctx.graph_config);
+        && !tg_bridge::detect::may_replace_target_method(ctx.graph_config, &method)
+        && !tg_bridge::detect::may_replace_filter(ctx.graph_config, &filters[0]);
     if !simple {
         return with_parsed_tasks(tasks, ctx);
     }
@@ -35,7 +37,7 @@ pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext)
             let task = attributes_only(lean)?;
             let keep = target::standard_filter(&task, ctx.parameters)
                 .map(|ok| ok && (method != "codereview" || truthy(task.attributes.get("code-review"))))
-                .map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", task.label)))?;
+                .map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", capped(&task.label))))?;
             if keep {
                 selected.push(i);
             }

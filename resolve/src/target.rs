@@ -68,7 +68,7 @@ pub fn target_method(parameters: &Parameters) -> anyhow::Result<String> {
     match parameters.get("target_tasks_method") {
         None => Ok("all_tasks".to_string()),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(bad_input(format!("parameter target_tasks_method: expected a string, got {other}"))),
+        Some(other) => Err(bad_input(format!("parameter target_tasks_method: expected a string, got {}", capped(&other.to_string())))),
     }
 }
 
@@ -127,7 +127,7 @@ impl ProjectCode<'_, '_> {
         let index: std::collections::HashMap<&str, usize> = tasks.iter().enumerate().map(|(i, t)| (t.label.as_str(), i)).collect();
         let mut selected = labels
             .iter()
-            .map(|l| index.get(l.as_str()).copied().ok_or_else(|| bad_input(format!("target function {name}: selected unknown task {l}"))))
+            .map(|l| index.get(l.as_str()).copied().ok_or_else(|| bad_input(format!("target function {name}: selected unknown task {}", capped(l)))))
             .collect::<anyhow::Result<Vec<usize>>>()?;
         selected.sort_unstable();
         selected.dedup();
@@ -184,7 +184,7 @@ fn apply_method(method: &str, tasks: &mut [Task], positions: &[usize], ctx: &Tar
         "try_syntax" | "try_option_syntax" => {
             try_method(tasks, positions, ctx).map_err(|e| bad_input(format!("target_tasks_method {method}: {e}")))
         }
-        other => Err(bad_input(format!("unknown target_tasks_method \"{other}\""))),
+        other => Err(bad_input(format!("unknown target_tasks_method \"{}\"", capped(other)))),
     }
 }
 
@@ -253,7 +253,7 @@ fn run_on_git_branches_ok(task: &Task, params: &Parameters) -> Result<bool, Stri
 fn try_method(tasks: &mut [Task], positions: &[usize], ctx: &TargetContext) -> Result<Vec<usize>, String> {
     let message = match ctx.parameters.get("message") {
         Some(Value::String(m)) => m.as_str(),
-        Some(other) => return Err(format!("parameter message: expected a string, got {other}")),
+        Some(other) => return Err(format!("parameter message: expected a string, got {}", capped(&other.to_string()))),
         None => return Err("the message parameter is missing: pass --message 'try: ...' or set message in the parameters file".into()),
     };
     let args = try_syntax::parse_message(message)?;
@@ -287,14 +287,14 @@ fn try_method(tasks: &mut [Task], positions: &[usize], ctx: &TargetContext) -> R
 fn add_routes(task: &mut Task, routes: &[String]) -> Result<(), String> {
     let label = task.label.clone();
     let Value::Object(def) = &mut task.task else {
-        return Err(format!("task {label}: task is not a mapping"));
+        return Err(format!("task {}: task is not a mapping", capped(&label)));
     };
     match def.entry("routes").or_insert_with(|| Value::Array(Vec::new())) {
         Value::Array(list) => {
             list.extend(routes.iter().cloned().map(Value::String));
             Ok(())
         }
-        other => Err(format!("task {label}: task.routes: expected a list, got {other}")),
+        other => Err(format!("task {}: task.routes: expected a list, got {}", capped(&label), capped(&other.to_string()))),
     }
 }
 

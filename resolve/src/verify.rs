@@ -27,6 +27,7 @@ use tg_core::cli::Log;
 use tg_core::error::bad_input;
 use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::lean::{pick, Got, LeanTask, Want};
+use tg_core::quote::capped;
 use tg_core::task::Task;
 
 /// taskgraph's `MAX_DEPENDENCIES`: the queue allows 10000, minus the decision task.
@@ -242,7 +243,7 @@ fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) 
             let listed: Vec<String> = collections.iter().map(|c| format!("'{c}'")).collect();
             return Err(format!(
                 "Task {} can't be in multiple treeherder collections (the part of the platform after `/`): ({})",
-                task.label,
+                capped(task.label),
                 listed.join(", ")
             ));
         };
@@ -257,8 +258,8 @@ fn verify_task_graph_symbol(nodes: &[Node], order: &[usize], _: &VerifyContext) 
             };
             return Err(format!(
                 "Duplicate treeherder platform and symbol in tasks `{}` and `{}`: {}/{} {}",
-                task.label,
-                other,
+                capped(task.label),
+                capped(other),
                 py_str(platform),
                 collection,
                 joined
@@ -275,7 +276,7 @@ fn verify_trust_domain_v2_routes(nodes: &[Node], order: &[usize], ctx: &VerifyCo
     for task in in_order(nodes, order) {
         for route in task.facts.routes.iter().filter(|r| r.starts_with(&prefix)) {
             if let Some(other) = seen.get(route.as_str()) {
-                return Err(format!("conflict between {}:{} for route: {route}", task.label, other));
+                return Err(format!("conflict between {}:{} for route: {}", capped(task.label), capped(other), capped(route)));
             }
             seen.insert(route, task.label);
         }
@@ -301,7 +302,7 @@ fn verify_routes_notification_filters(nodes: &[Node], order: &[usize], ctx: &Ver
         for route in task.facts.routes.iter().filter(|r| r.starts_with("notify.")) {
             let filter = route.rsplit('.').next().unwrap_or_default();
             if !NOTIFY_FILTERS.contains(&filter) {
-                return Err(format!("{} has invalid notification filter ({filter})", task.label));
+                return Err(format!("{} has invalid notification filter ({filter})", capped(task.label)));
             }
             if filter == "on-any" {
                 ctx.log.warn(format!(
@@ -325,7 +326,7 @@ fn verify_index_route(nodes: &[Node], order: &[usize], _: &VerifyContext) -> Res
                 if !re.is_match(namespace) {
                     return Err(format!(
                         "{} has invalid index route namespace: {route}. Namespace must match {INDEX_NAMESPACE_PATTERN}",
-                        task.label
+                        capped(task.label)
                     ));
                 }
             }
@@ -350,7 +351,7 @@ fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
             if rank(tier(task)) < rank(tier(dep)) {
                 return Err(format!(
                     "{} (tier {}) cannot depend on {} (tier {})",
-                    task.label,
+                    capped(task.label),
                     printable(tier(task)),
                     dep_label,
                     printable(tier(dep))
@@ -372,7 +373,7 @@ fn verify_toolchain_alias(nodes: &[Node], order: &[usize], _: &VerifyContext) ->
         };
         for key in keys {
             if let Some(other) = seen.get(&key) {
-                return Err(format!("Duplicate toolchain-alias in tasks `{}`and `{}`: {key}", task.label, other));
+                return Err(format!("Duplicate toolchain-alias in tasks `{}`and `{}`: {}", capped(task.label), capped(other), capped(&key)));
             }
             seen.insert(key, task.label);
         }
@@ -415,7 +416,7 @@ fn verify_run_task_caches(nodes: &[Node], order: &[usize], ctx: &VerifyContext) 
                 return Err(format!(
                     "{} is using a cache ({cache}) which is not appropriate for its trust-domain and level. \
                      It should start with {prefix}.",
-                    task.label
+                    capped(task.label)
                 ));
             };
             if !is_reserved_cache(name) {
@@ -425,14 +426,14 @@ fn verify_run_task_caches(nodes: &[Node], order: &[usize], ctx: &VerifyContext) 
                 return Err(format!(
                     "{} is using a cache ({name}) reserved for run-task change the task to use run-task or use a \
                      different cache name",
-                    task.label
+                    capped(task.label)
                 ));
             }
             if !name.contains(RUN_TASK_SUFFIX) {
                 return Err(format!(
                     "{} is using a cache ({name}) reserved for run-task but the cache name is not dependent on the \
                      contents of run-task; change the cache name to conform to the naming requirements",
-                    task.label
+                    capped(task.label)
                 ));
             }
         }
@@ -447,12 +448,16 @@ fn verify_task_identifiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
             match value.as_deref() {
                 Some(Value::String(s)) if re.is_match(s) => {}
                 Some(Value::String(s)) => {
-                    return Err(format!("task {}.{attr} is not a valid identifier: {s}", task.label));
+                    return Err(format!("task {}.{attr} is not a valid identifier: {}", capped(task.label), capped(s)));
                 }
                 Some(other) => {
-                    return Err(format!("task {}.{attr} is not a valid identifier: {other}", task.label));
+                    return Err(format!(
+                        "task {}.{attr} is not a valid identifier: {}",
+                        capped(task.label),
+                        capped(&other.to_string())
+                    ));
                 }
-                None => return Err(format!("task {}: task.{attr} is missing", task.label)),
+                None => return Err(format!("task {}: task.{attr} is missing", capped(task.label))),
             }
         }
     }
@@ -463,7 +468,7 @@ fn verify_task_dependencies(nodes: &[Node], order: &[usize], _: &VerifyContext) 
     for task in in_order(nodes, order) {
         let n = task.dependency_count;
         if n > MAX_DEPENDENCIES {
-            return Err(format!("task {} has too many dependencies ({n} > {MAX_DEPENDENCIES})", task.label));
+            return Err(format!("task {} has too many dependencies ({n} > {MAX_DEPENDENCIES})", capped(task.label)));
         }
     }
     Ok(())
@@ -477,7 +482,7 @@ fn verify_caches_are_volumes(nodes: &[Node], order: &[usize], _: &VerifyContext)
         }
         let volumes: Vec<&str> = match worker.get("volumes") {
             Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
-            _ => return Err(format!("task {}: task.worker.volumes is missing", task.label)),
+            _ => return Err(format!("task {}: task.worker.volumes is missing", capped(task.label))),
         };
         let mut missing: Vec<&str> = worker
             .get("caches")
@@ -493,7 +498,7 @@ fn verify_caches_are_volumes(nodes: &[Node], order: &[usize], _: &VerifyContext)
             return Err(format!(
                 "task {} (image {}) has caches that are not declared as Docker volumes: {} \
                  (have you added them as VOLUMEs in the Dockerfile?)",
-                task.label,
+                capped(task.label),
                 py_str(worker.get("docker-image")),
                 missing.join(", ")
             ));
@@ -530,6 +535,17 @@ mod tests {
 
     fn th(symbol: &str, tier: i64) -> Value {
         json!({"extra": {"treeherder": {"collection": {"opt": true}, "machine": {"platform": "linux"}, "symbol": symbol, "groupSymbol": "G", "tier": tier}}})
+    }
+
+    /// Labels and routes of any length are quoted capped in verification errors.
+    #[test]
+    fn huge_labels_are_capped_in_errors() {
+        let (a, b) = ("a".repeat(100_000), "b".repeat(100_000));
+        let route = format!("index.td.v2.{}", "r".repeat(100_000));
+        let err = check(vec![task(&a, &[], base(json!({"routes": [route]}))), task(&b, &[], base(json!({"routes": [route]})))])
+            .unwrap_err();
+        assert!(err.len() < 2_000, "{} bytes", err.len());
+        assert!(err.contains("… (100000 bytes)") && err.contains("… (100012 bytes)"), "{err}");
     }
 
     #[test]

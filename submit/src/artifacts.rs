@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tg_core::error::{bad_input, usage};
+use tg_core::quote::{capped, capped_message};
 use tg_core::jsonl::JsonLinesReader;
 
 /// The inputs artifacts are made from, besides the submitted graph.
@@ -76,7 +77,7 @@ pub fn read_labels_file(path: &Path) -> anyhow::Result<Vec<String>> {
     let mut labels = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let value: Value = serde_json::from_str(line)
-            .map_err(|e| bad_input(format!("{}:{}: malformed JSON: {e}", path.display(), n + 1)))?;
+            .map_err(|e| malformed(&format!("{}:{}", path.display(), n + 1), &e))?;
         let label = match &value {
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o.get("label").and_then(Value::as_str).map(str::to_string),
@@ -95,8 +96,13 @@ pub fn read_label_map(path: &Path) -> anyhow::Result<Map<String, Value>> {
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(map)) if map.values().all(Value::is_string) => Ok(map),
         Ok(_) => Err(bad_input(format!("{}: expected a JSON object of label -> taskId", path.display()))),
-        Err(e) => Err(bad_input(format!("{}: malformed JSON: {e}", path.display()))),
+        Err(e) => Err(malformed(&path.display().to_string(), &e)),
     }
+}
+
+/// `<where>: malformed JSON: <serde message, capped>`.
+fn malformed(at: &str, e: &serde_json::Error) -> anyhow::Error {
+    bad_input(format!("{at}: malformed JSON: {}", capped_message(&e.to_string())))
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
@@ -112,7 +118,7 @@ pub fn runnable_jobs(full_graph: &[Value]) -> anyhow::Result<Map<String, Value>>
         let Some(th) = node.get("task").and_then(|t| t.get("extra")).and_then(|e| e.get("treeherder")) else {
             continue;
         };
-        let here = || format!("full graph: task {label}: task.extra.treeherder");
+        let here = || format!("full graph: task {}: task.extra.treeherder", capped(label));
         let Some(th) = th.as_object() else {
             return Err(bad_input(format!("{}: expected a mapping", here())));
         };
@@ -163,8 +169,8 @@ pub fn write_all(
         written.push("target-tasks.json");
     }
     let mut task_graph = Map::new();
-    for (i, task) in graph.tasks.iter().enumerate() {
-        task_graph.insert(graph.task_ids[i].clone(), serde_json::to_value(task)?);
+    for (task, task_id) in graph.tasks.iter().zip(&graph.task_ids) {
+        task_graph.insert(task_id.clone(), serde_json::to_value(task)?);
     }
     write_json(&dir.join("task-graph.json"), &Value::Object(task_graph))?;
     written.push("task-graph.json");

@@ -18,6 +18,7 @@ use crate::time::{resolve_timestamps, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tg_core::error::bad_input;
+use tg_core::quote::{capped, capped_message};
 
 /// What every task of one submission shares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,20 +48,22 @@ pub fn take_task_definitions(graph: &mut SubmitGraph, submission: &Submission) -
     let mut definitions = Vec::with_capacity(graph.len());
     for i in 0..graph.len() {
         definitions.push(task_definition(graph, i, submission)?);
-        graph.tasks[i].task = Value::Null;
+        if let Some(task) = graph.tasks.get_mut(i) {
+            task.task = Value::Null;
+        }
     }
     Ok(definitions)
 }
 
 /// The createTask body of task `i`.
 pub fn task_definition(graph: &SubmitGraph, i: usize, submission: &Submission) -> anyhow::Result<Value> {
-    let task = &graph.tasks[i];
-    let context = || format!("{}: kind {}, task {}", graph.positions[i], task.kind, task.label);
+    let task = task_at(graph, i)?;
+    let context = || format!("{}: kind {}, task {}", graph.at(i), capped(&task.kind), capped(&task.label));
     let mut def = task.task.clone();
     let Some(map) = def.as_object_mut() else {
         return Err(bad_input(format!("{}: task: expected a mapping", context())));
     };
-    if graph.deps[i].is_empty() {
+    if graph.dependencies_of(i).is_empty() {
         let deps = map.entry("dependencies").or_insert_with(|| Value::Array(Vec::new()));
         if deps.is_null() {
             *deps = Value::Array(Vec::new());
@@ -72,18 +75,30 @@ pub fn task_definition(graph: &SubmitGraph, i: usize, submission: &Submission) -
     }
     map.insert("taskGroupId".to_string(), Value::String(submission.decision_task_id.clone()));
     map.insert("schedulerId".to_string(), Value::String(submission.scheduler_id.clone()));
-    resolve_timestamps(&def, submission.now).map_err(|msg| bad_input(format!("{}: task.{msg}", context())))
+    resolve_timestamps(&def, submission.now)
+        .map_err(|msg| bad_input(format!("{}: task.{}", context(), capped_message(&msg))))
+}
+
+/// Task `i` of `graph`; a position outside the graph is an error (a caller's mistake).
+fn task_at(graph: &SubmitGraph, i: usize) -> anyhow::Result<&tg_core::task::Task> {
+    graph
+        .tasks
+        .get(i)
+        .ok_or_else(|| bad_input(format!("task position {i}: not in the graph ({} tasks)", graph.len())))
 }
 
 /// How many copies of task `i` to create (`attributes.task_duplicates`, default 1).
 pub fn copies(graph: &SubmitGraph, i: usize) -> anyhow::Result<u32> {
-    let task = &graph.tasks[i];
+    let task = task_at(graph, i)?;
     match task.attributes.get("task_duplicates") {
         None | Some(Value::Null) => Ok(1),
         Some(v) => v.as_u64().filter(|n| *n <= 10_000).map(|n| n.max(1) as u32).ok_or_else(|| {
             bad_input(format!(
-                "{}: kind {}, task {}: attributes.task_duplicates: expected a count (0..=10000), got {v}",
-                graph.positions[i], task.kind, task.label
+                "{}: kind {}, task {}: attributes.task_duplicates: expected a count (0..=10000), got {}",
+                graph.at(i),
+                capped(&task.kind),
+                capped(&task.label),
+                capped(&v.to_string())
             ))
         }),
     }
@@ -95,9 +110,16 @@ pub fn duplicate_task_id(task_id: &str, copy: u32) -> String {
     if copy == 0 {
         return task_id.to_string();
     }
-    let digest = Sha256::digest(format!("{task_id}/duplicate/{copy}").as_bytes());
+    slugid_from_sha256(&format!("{task_id}/duplicate/{copy}"))
+}
+
+/// A v4-style nice slugid made of the first 16 bytes of `sha256(text)`.
+pub fn slugid_from_sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
+    for (byte, from) in bytes.iter_mut().zip(digest.iter()) {
+        *byte = *from;
+    }
     tg_core::taskcluster::slugid_from_bytes(bytes)
 }
 
@@ -129,6 +151,25 @@ mod tests {
         let mut g = g;
         assert_eq!(take_task_definitions(&mut g, &s).unwrap(), defs);
         assert!(g.tasks.iter().all(|t| t.task.is_null()));
+    }
+
+    #[test]
+    fn bad_positions_and_huge_values_are_errors_without_panics() {
+        let huge = "h".repeat(1_000_000);
+        let shown = format!("{}… (1000000 bytes)", "h".repeat(tg_core::quote::MAX_QUOTED_CHARS));
+        let g = graph(&[json!({"kind": "k", "label": &huge, "task_id": "A",
+            "attributes": {"task_duplicates": &huge}, "task": {"x": {"relative-datestamp": &huge}}})]);
+        let s = Submission { decision_task_id: "DEC".into(), scheduler_id: "s".into(), now: Instant(0) };
+        let e = copies(&g, 0).unwrap_err().to_string();
+        let expected = format!(
+            "<stdin>:1: kind k, task {shown}: attributes.task_duplicates: expected a count (0..=10000), got {}",
+            format_args!("\"{}… (1000002 bytes)", "h".repeat(tg_core::quote::MAX_QUOTED_CHARS - 1))
+        );
+        assert_eq!(e, expected);
+        let e = task_definition(&g, 0, &s).unwrap_err().to_string();
+        assert_eq!(e, format!("<stdin>:1: kind k, task {shown}: task.x.relative-datestamp: '{shown}' is invalid string"));
+        assert_eq!(copies(&g, 1).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
+        assert_eq!(task_definition(&g, 1, &s).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
     }
 
     #[test]

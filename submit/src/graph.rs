@@ -10,6 +10,7 @@
 
 use tg_core::error::bad_input;
 use tg_core::jsonl::JsonLinesReader;
+use tg_core::quote::capped;
 use tg_core::task::Task;
 use serde_json::Value;
 use std::cmp::Reverse;
@@ -46,33 +47,42 @@ impl SubmitGraph {
 
     /// Index `tasks` (with their positions) and check them.
     pub fn new(tasks: Vec<Task>, positions: Vec<String>) -> anyhow::Result<SubmitGraph> {
+        if positions.len() != tasks.len() {
+            return Err(bad_input(format!(
+                "submit graph: {} tasks but {} positions (one position per task expected)",
+                tasks.len(),
+                positions.len()
+            )));
+        }
         let mut task_ids = Vec::with_capacity(tasks.len());
         let mut by_task_id = HashMap::with_capacity(tasks.len());
         let mut by_label: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
-        for (i, task) in tasks.iter().enumerate() {
-            let at = &positions[i];
+        for (i, (task, at)) in tasks.iter().zip(&positions).enumerate() {
+            let (kind, label) = (capped(&task.kind), capped(&task.label));
             let Some(task_id) = task.task_id.clone() else {
                 return Err(bad_input(format!(
-                    "{at}: kind {}, task {}: task_id: missing; tg-submit reads the morphed graph (run tg-optimize first)",
-                    task.kind, task.label
+                    "{at}: kind {kind}, task {label}: task_id: missing; \
+                     tg-submit reads the morphed graph (run tg-optimize first)"
                 )));
             };
             if let Some(prev) = by_task_id.insert(task_id.clone(), i) {
+                let prev_label = tasks.get(prev).map_or("", |t| t.label.as_str());
                 return Err(bad_input(format!(
-                    "{at}: kind {}, task {}: task_id: {task_id} is also the taskId of {} ({})",
-                    task.kind, task.label, tasks[prev].label, positions[prev]
+                    "{at}: kind {kind}, task {label}: task_id: {} is also the taskId of {} ({})",
+                    capped(&task_id),
+                    capped(prev_label),
+                    position_in(&positions, prev)
                 )));
             }
             if let Some(prev) = by_label.insert(&task.label, i) {
                 return Err(bad_input(format!(
-                    "{at}: kind {}, task {}: label: duplicate label (first at {})",
-                    task.kind, task.label, positions[prev]
+                    "{at}: kind {kind}, task {label}: label: duplicate label (first at {})",
+                    position_in(&positions, prev)
                 )));
             }
             if !task.task.is_object() {
                 return Err(bad_input(format!(
-                    "{at}: kind {}, task {}: task: expected a mapping (the task definition)",
-                    task.kind, task.label
+                    "{at}: kind {kind}, task {label}: task: expected a mapping (the task definition)"
                 )));
             }
             task_ids.push(task_id);
@@ -81,7 +91,9 @@ impl SubmitGraph {
         let mut dependents = vec![Vec::new(); tasks.len()];
         for (i, ds) in deps.iter().enumerate() {
             for &d in ds {
-                dependents[d].push(i);
+                if let Some(list) = dependents.get_mut(d) {
+                    list.push(i);
+                }
             }
         }
         let graph = SubmitGraph { tasks, task_ids, positions, deps, dependents, by_task_id };
@@ -100,6 +112,31 @@ impl SubmitGraph {
     /// Position of the task with `task_id`.
     pub fn position_of(&self, task_id: &str) -> Option<usize> {
         self.by_task_id.get(task_id).copied()
+    }
+
+    /// Where task `i` came from (`<stdin>:17`), for messages.
+    pub fn at(&self, i: usize) -> &str {
+        position_in(&self.positions, i)
+    }
+
+    /// The label of task `i` (`""` for a position outside the graph).
+    pub fn label(&self, i: usize) -> &str {
+        self.tasks.get(i).map_or("", |t| t.label.as_str())
+    }
+
+    /// The taskId of task `i` (`""` for a position outside the graph).
+    pub fn task_id(&self, i: usize) -> &str {
+        self.task_ids.get(i).map_or("", String::as_str)
+    }
+
+    /// Positions of task `i`'s in-graph dependencies (none for a position outside the graph).
+    pub fn dependencies_of(&self, i: usize) -> &[usize] {
+        self.deps.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// Positions of the tasks that depend on task `i` in the graph.
+    pub fn dependents_of(&self, i: usize) -> &[usize] {
+        self.dependents.get(i).map_or(&[], Vec::as_slice)
     }
 
     /// Free what the task records hold besides kind and label (the definitions, attributes,
@@ -126,13 +163,12 @@ impl SubmitGraph {
     pub fn creation_order(&self) -> Vec<usize> {
         let mut remaining: Vec<usize> = self.deps.iter().map(Vec::len).collect();
         let mut ready: BinaryHeap<Reverse<usize>> =
-            (0..self.len()).filter(|&i| remaining[i] == 0).map(Reverse).collect();
+            remaining.iter().enumerate().filter(|&(_, &n)| n == 0).map(|(i, _)| Reverse(i)).collect();
         let mut order = Vec::with_capacity(self.len());
         while let Some(Reverse(i)) = ready.pop() {
             order.push(i);
-            for &d in &self.dependents[i] {
-                remaining[d] -= 1;
-                if remaining[d] == 0 {
+            for &d in self.dependents_of(i) {
+                if count_down(&mut remaining, d) {
                     ready.push(Reverse(d));
                 }
             }
@@ -146,7 +182,8 @@ impl SubmitGraph {
             return Ok(());
         }
         let cycle = self.find_cycle();
-        let labels: Vec<&str> = cycle.iter().map(|&i| self.tasks[i].label.as_str()).collect();
+        let labels: Vec<String> =
+            cycle.iter().filter_map(|&i| self.tasks.get(i)).map(|t| capped(&t.label).to_string()).collect();
         Err(bad_input(format!("dependency cycle: {}", labels.join(" -> "))))
     }
 
@@ -159,35 +196,55 @@ impl SubmitGraph {
             Done,
         }
         let mut mark = vec![Mark::New; self.len()];
+        let set = |mark: &mut Vec<Mark>, i: usize, to: Mark| {
+            if let Some(slot) = mark.get_mut(i) {
+                *slot = to;
+            }
+        };
         for start in 0..self.len() {
-            if mark[start] != Mark::New {
+            if mark.get(start) != Some(&Mark::New) {
                 continue;
             }
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-            mark[start] = Mark::Open;
+            set(&mut mark, start, Mark::Open);
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(&dep) = self.deps[node].get(*next) {
+                if let Some(&dep) = self.dependencies_of(node).get(*next) {
                     *next += 1;
-                    match mark[dep] {
-                        Mark::New => {
-                            mark[dep] = Mark::Open;
+                    match mark.get(dep) {
+                        Some(Mark::New) => {
+                            set(&mut mark, dep, Mark::Open);
                             stack.push((dep, 0));
                         }
-                        Mark::Open => {
+                        Some(Mark::Open) => {
                             let from = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
-                            let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
-                            cycle.push(dep);
-                            return cycle;
+                            let on_stack = stack.get(from..).unwrap_or_default();
+                            return on_stack.iter().map(|&(n, _)| n).chain([dep]).collect();
                         }
-                        Mark::Done => {}
+                        Some(Mark::Done) | None => {}
                     }
                 } else {
-                    mark[node] = Mark::Done;
+                    set(&mut mark, node, Mark::Done);
                     stack.pop();
                 }
             }
         }
         Vec::new()
+    }
+}
+
+/// `positions[i]`, or a placeholder for a position outside the graph.
+fn position_in(positions: &[String], i: usize) -> &str {
+    positions.get(i).map_or("<unknown position>", String::as_str)
+}
+
+/// Decrement `remaining[i]`; true when it reaches 0 (the task is ready).
+pub(crate) fn count_down(remaining: &mut [usize], i: usize) -> bool {
+    match remaining.get_mut(i) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            *n == 0
+        }
+        _ => false,
     }
 }
 
@@ -201,7 +258,12 @@ fn in_graph_dependencies(
     for (i, task) in tasks.iter().enumerate() {
         let mut deps = Vec::new();
         for dep in dependency_ids(task).map_err(|msg| {
-            bad_input(format!("{}: kind {}, task {}: task.dependencies: {msg}", positions[i], task.kind, task.label))
+            bad_input(format!(
+                "{}: kind {}, task {}: task.dependencies: {msg}",
+                position_in(positions, i),
+                capped(&task.kind),
+                capped(&task.label)
+            ))
         })? {
             if let Some(&d) = by_task_id.get(dep) {
                 if d != i && !deps.contains(&d) {
@@ -261,5 +323,38 @@ mod tests {
         assert!(e.starts_with("<stdin>:1: kind k, task x: task_id: missing"), "{e}");
         let e = read("{\"kind\":\"k\",\"label\":\"x\",\"task\":{\"dependencies\":[1]},\"task_id\":\"X\"}\n").unwrap_err();
         assert_eq!(e.to_string(), "<stdin>:1: kind k, task x: task.dependencies: [0]: expected a taskId string");
+    }
+
+    fn shown(huge: &str) -> String {
+        format!("{}… ({} bytes)", &huge[..tg_core::quote::MAX_QUOTED_CHARS], huge.len())
+    }
+
+    #[test]
+    fn huge_labels_and_task_ids_are_capped_in_errors() {
+        let huge = "h".repeat(1_000_000);
+        let text = [line(&huge, "A", &[]), line("b", "A", &[])].concat();
+        let e = read(&text).unwrap_err().to_string();
+        assert_eq!(e, format!("<stdin>:2: kind k, task b: task_id: A is also the taskId of {} (<stdin>:1)", shown(&huge)));
+        let text = [line("a", &huge, &[]), line("b", &huge, &[])].concat();
+        let e = read(&text).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("<stdin>:2: kind k, task b: task_id: {} is also", shown(&huge))), "{e}");
+        let text = [line(&huge, "A", &[]), line(&huge, "B", &[])].concat();
+        let e = read(&text).unwrap_err().to_string();
+        assert_eq!(e, format!("<stdin>:2: kind k, task {}: label: duplicate label (first at <stdin>:1)", shown(&huge)));
+        let text = [line(&huge, "A", &["B"]), line("b", "B", &["A"])].concat();
+        assert_eq!(read(&text).unwrap_err().to_string(), format!("dependency cycle: {0} -> b -> {0}", shown(&huge)));
+    }
+
+    #[test]
+    fn inconsistent_parts_are_errors_or_ignored_not_panics() {
+        let g = read(&[line("a", "A", &[]), line("b", "B", &["A"])].concat()).unwrap();
+        let e = SubmitGraph::new(g.tasks.clone(), vec!["<stdin>:1".into()]).unwrap_err().to_string();
+        assert_eq!(e, "submit graph: 2 tasks but 1 positions (one position per task expected)");
+        // The edge lists are public: a caller that shortens them gets no panic.
+        let mut g = g;
+        g.dependents.clear();
+        assert_eq!(g.creation_order(), vec![0]);
+        assert_eq!((g.label(5), g.task_id(5), g.at(5)), ("", "", "<unknown position>"));
+        assert!(g.dependencies_of(5).is_empty() && g.dependents_of(0).is_empty());
     }
 }

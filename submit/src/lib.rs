@@ -17,6 +17,12 @@
 //!
 //! Stdout stays empty; progress and the summary go to stderr. Exit 3 when any task could not
 //! be created (each failure listed), 1 for bad input, 2 for usage and I/O problems.
+//!
+//! Outside tests this crate denies `unwrap`, `expect`, `panic!` and indexing that may panic
+//! (`cargo clippy -p tg-submit --lib --bins`); input-derived text in errors is capped
+//! (`tg_core::quote`).
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod artifacts;
 pub mod definition;
@@ -149,7 +155,7 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     check_flags(opts)?;
     let (bytes, source) = read_input(opts.input.as_deref())?;
     let input_sha256 = hex::encode(Sha256::digest(&bytes));
-    let mut graph = SubmitGraph::read(&bytes[..], &source)?;
+    let mut graph = SubmitGraph::read(bytes.as_slice(), &source)?;
     drop(bytes);
     if graph.is_empty() {
         log.warn(format!("{source} has no tasks: nothing to create (did an upstream stage fail?)"));
@@ -325,10 +331,7 @@ fn decision_task_id(
              (set TASK_ID or --decision-task-id)",
         ));
     }
-    let digest = Sha256::digest(format!("tg-submit decision task of {input_sha256}").as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    let id = tg_core::taskcluster::slugid_from_bytes(bytes);
+    let id = definition::slugid_from_sha256(&format!("tg-submit decision task of {input_sha256}"));
     log.info(format!("TASK_ID not set: dry run with decision task id {id}"));
     Ok(id)
 }
@@ -398,7 +401,7 @@ fn report(outcome: &Outcome, graph: &SubmitGraph, queue: &dyn Queue, elapsed: Du
         log.info(format!("... and {} more failures (-v lists all)", outcome.failed.len() - limit));
     }
     for &i in outcome.skipped.iter().take(if log.is_debug() { usize::MAX } else { 0 }) {
-        log.debug(format!("skipped '{}': a dependency was not created", graph.tasks[i].label));
+        log.debug(format!("skipped '{}': a dependency was not created", graph.label(i)));
     }
     let mut message = format!("{} of {} tasks could not be created", outcome.failed.len(), graph.len());
     if !outcome.skipped.is_empty() {

@@ -11,7 +11,7 @@
 //! flight finish, and the rest is left for a resumed run.
 
 use crate::definition::duplicate_task_id;
-use crate::graph::SubmitGraph;
+use crate::graph::{count_down, SubmitGraph};
 use crate::progress::{Counts, Progress, Style};
 use crate::queue::{CreateError, Queue};
 use crate::state::StateLog;
@@ -22,6 +22,7 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tg_core::cli::Log;
+use tg_core::error::bad_input;
 
 /// One request to send: copy `copy` of task `task`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,6 +102,7 @@ struct Book<'a> {
 
 /// Create every task of `plan` on `queue`, logging acknowledgements to `state`.
 pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, log: &Log) -> anyhow::Result<Outcome> {
+    check_plan(plan)?;
     let graph = plan.graph;
     let already = state.as_ref().map(|s| s.created.clone()).unwrap_or_default();
     let total_requests = plan.copies.iter().map(|&c| c as usize).sum();
@@ -115,10 +117,9 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
         total_requests,
         progress: Progress::start(plan.progress, total_requests, plan.progress_every, *log),
     };
-    for i in 0..graph.len() {
-        if book.remaining_deps[i] == 0 {
-            book.push_ready(i);
-        }
+    let roots: Vec<usize> = (0..graph.len()).filter(|&i| graph.dependencies_of(i).is_empty()).collect();
+    for i in roots {
+        book.push_ready(i);
     }
     let concurrency = plan.concurrency.max(1);
 
@@ -164,6 +165,24 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
     Ok(book.outcome)
 }
 
+/// One definition, one copy count, one taskId and one edge list per task of the graph: the
+/// bookkeeping below looks them up by task position.
+fn check_plan(plan: &Plan) -> anyhow::Result<()> {
+    let graph = plan.graph;
+    let n = graph.len();
+    let lengths = [
+        ("definitions", plan.definitions.len()),
+        ("copy counts", plan.copies.len()),
+        ("taskIds", graph.task_ids.len()),
+        ("dependency lists", graph.deps.len()),
+        ("dependent lists", graph.dependents.len()),
+    ];
+    match lengths.iter().find(|(_, len)| *len != n) {
+        Some((what, len)) => Err(bad_input(format!("submit plan: {n} tasks but {len} {what}"))),
+        None => Ok(()),
+    }
+}
+
 /// How often acknowledged taskIds are written to the state log (one sync per flush). A run
 /// killed between flushes re-sends at most this much work, with identical bodies.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -195,8 +214,12 @@ fn worker(
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let task_id = duplicate_task_id(&plan.graph.task_ids[job.task], job.copy);
-        let result = queue.create_task(&task_id, &plan.definitions[job.task]);
+        let task_id = duplicate_task_id(plan.graph.task_id(job.task), job.copy);
+        let result = match plan.definitions.get(job.task) {
+            Some(definition) => queue.create_task(&task_id, definition),
+            // `check_plan` makes this unreachable; answering keeps the main thread's count right.
+            None => Err(CreateError::Rejected(format!("no definition for task position {}", job.task))),
+        };
         if done.send((job, result)).is_err() {
             return;
         }
@@ -206,10 +229,10 @@ fn worker(
 impl Book<'_> {
     /// Queue task `i` (all its copies) for sending.
     fn push_ready(&mut self, i: usize) {
-        if self.status[i] != Status::Waiting {
+        if self.status.get(i) != Some(&Status::Waiting) {
             return;
         }
-        for copy in 0..self.plan.copies[i] {
+        for copy in 0..self.plan.copies.get(i).copied().unwrap_or(0) {
             self.ready.push(Reverse(Job { task: i, copy }));
         }
     }
@@ -218,10 +241,10 @@ impl Book<'_> {
     fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, concurrency: usize) {
         while self.outcome.stopped.is_none() && self.in_flight < concurrency {
             let Some(Reverse(job)) = self.ready.pop() else { return };
-            if self.status[job.task] == Status::Skipped {
+            if self.status.get(job.task) == Some(&Status::Skipped) {
                 continue;
             }
-            let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
+            let task_id = self.task_id(job);
             if self.already.contains(&task_id) {
                 self.outcome.already_created += 1;
                 self.progress.debug(|| format!("already created {task_id} {}", self.label(job)));
@@ -231,7 +254,7 @@ impl Book<'_> {
                 continue;
             }
             if job.copy == 0 {
-                self.status[job.task] = Status::Sent;
+                self.set_status(job.task, Status::Sent);
             }
             if jobs.send(job).is_err() {
                 return;
@@ -245,7 +268,7 @@ impl Book<'_> {
         let mut acknowledged = Vec::new();
         for (job, result) in batch {
             self.in_flight -= 1;
-            let task_id = duplicate_task_id(&self.plan.graph.task_ids[job.task], job.copy);
+            let task_id = self.task_id(job);
             match result {
                 Ok(()) => {
                     self.progress.debug(|| format!("created {task_id} {}", self.label(job)));
@@ -269,7 +292,7 @@ impl Book<'_> {
                         message: err.message().to_string(),
                     });
                     if job.copy == 0 {
-                        self.status[job.task] = Status::Failed;
+                        self.set_status(job.task, Status::Failed);
                         // A refusal dooms the dependents; an outage only stops the run (they
                         // stay "not attempted", for a resumed run).
                         if matches!(err, CreateError::Rejected(_)) {
@@ -284,11 +307,10 @@ impl Book<'_> {
 
     /// Task `i` exists: its dependents may become ready.
     fn mark_created(&mut self, i: usize) {
-        self.status[i] = Status::Created;
-        for k in 0..self.plan.graph.dependents[i].len() {
-            let d = self.plan.graph.dependents[i][k];
-            self.remaining_deps[d] -= 1;
-            if self.remaining_deps[d] == 0 {
+        self.set_status(i, Status::Created);
+        let graph = self.plan.graph;
+        for &d in graph.dependents_of(i) {
+            if count_down(&mut self.remaining_deps, d) {
                 self.push_ready(d);
             }
         }
@@ -298,9 +320,9 @@ impl Book<'_> {
     fn skip_dependents(&mut self, i: usize) {
         let mut stack = vec![i];
         while let Some(n) = stack.pop() {
-            for &d in &self.plan.graph.dependents[n] {
-                if self.status[d] == Status::Waiting {
-                    self.status[d] = Status::Skipped;
+            for &d in self.plan.graph.dependents_of(n) {
+                if self.status.get(d) == Some(&Status::Waiting) {
+                    self.set_status(d, Status::Skipped);
                     self.outcome.skipped.push(d);
                     stack.push(d);
                 }
@@ -308,10 +330,21 @@ impl Book<'_> {
         }
     }
 
+    fn set_status(&mut self, i: usize, status: Status) {
+        if let Some(slot) = self.status.get_mut(i) {
+            *slot = status;
+        }
+    }
+
+    /// The taskId `job` creates.
+    fn task_id(&self, job: Job) -> String {
+        duplicate_task_id(self.plan.graph.task_id(job.task), job.copy)
+    }
+
     fn label(&self, job: Job) -> String {
-        let label = &self.plan.graph.tasks[job.task].label;
+        let label = self.plan.graph.label(job.task);
         if job.copy == 0 {
-            label.clone()
+            label.to_string()
         } else {
             format!("{label} (copy {})", job.copy + 1)
         }
@@ -326,5 +359,75 @@ impl Book<'_> {
             skipped: self.outcome.skipped.len(),
             in_flight: self.in_flight,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Records the taskIds it is asked to create.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Queue for Recorder {
+        fn create_task(&self, task_id: &str, _definition: &Value) -> Result<(), CreateError> {
+            self.0.lock().map_err(|_| CreateError::Unavailable("poisoned".into()))?.push(task_id.to_string());
+            Ok(())
+        }
+        fn target(&self) -> String {
+            "test".into()
+        }
+        fn is_dry_run(&self) -> bool {
+            true
+        }
+    }
+
+    fn graph() -> SubmitGraph {
+        let text = [
+            json!({"kind": "k", "label": "b", "task_id": "B", "task": {"dependencies": ["A"]}}),
+            json!({"kind": "k", "label": "a", "task_id": "A", "task": {}}),
+        ]
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>();
+        SubmitGraph::read(text.as_bytes(), "<stdin>").unwrap()
+    }
+
+    fn plan<'a>(graph: &'a SubmitGraph, definitions: &'a [Value], copies: &'a [u32]) -> Plan<'a> {
+        Plan {
+            graph,
+            definitions,
+            copies,
+            concurrency: 4,
+            progress_every: Duration::from_secs(60),
+            progress: Style::Silent,
+        }
+    }
+
+    #[test]
+    fn creates_dependencies_first() {
+        let g = graph();
+        let queue = Recorder::default();
+        let outcome = submit(&plan(&g, &[json!({}), json!({})], &[1, 1]), &queue, None, &Log::quiet("t")).unwrap();
+        assert!(outcome.is_success());
+        assert_eq!(*queue.0.lock().unwrap(), vec!["A".to_string(), "B".to_string()]);
+    }
+
+    #[test]
+    fn a_plan_with_missing_parts_is_an_error_not_a_panic() {
+        let g = graph();
+        let queue = Recorder::default();
+        let log = Log::quiet("t");
+        let e = submit(&plan(&g, &[json!({})], &[1, 1]), &queue, None, &log).unwrap_err();
+        assert_eq!(e.to_string(), "submit plan: 2 tasks but 1 definitions");
+        let e = submit(&plan(&g, &[json!({}), json!({})], &[1]), &queue, None, &log).unwrap_err();
+        assert_eq!(e.to_string(), "submit plan: 2 tasks but 1 copy counts");
+        let mut g = g;
+        g.dependents.pop();
+        let e = submit(&plan(&g, &[json!({}), json!({})], &[1, 1]), &queue, None, &log).unwrap_err();
+        assert_eq!(e.to_string(), "submit plan: 2 tasks but 1 dependent lists");
+        assert!(queue.0.lock().unwrap().is_empty());
     }
 }

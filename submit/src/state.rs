@@ -19,6 +19,7 @@ use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use tg_core::error::usage;
+use tg_core::quote::{capped, capped_message};
 
 /// The first line of the log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,17 +79,18 @@ impl StateLog {
             file.set_len(complete as u64).map_err(|e| io_err("cannot repair state log", e))?;
         }
         file.seek(SeekFrom::End(0)).map_err(|e| io_err("cannot seek state log", e))?;
-        let mut lines = text[..complete].lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let whole_lines = text.get(..complete).unwrap_or_default();
+        let mut lines = whole_lines.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
         let Some((_, first)) = lines.next() else {
             return StateLog::start(file, path, dir, fresh);
         };
         let header: Header = serde_json::from_str(first)
-            .map_err(|e| usage(format!("{}:1: not a tg-submit state header: {e}", path.display())))?;
+            .map_err(|e| not_a("state header", &path, 1, &e))?;
         check_same_submission(&header, &fresh, &path)?;
         let mut created = HashSet::new();
         for (n, text) in lines {
             let record: Created = serde_json::from_str(text)
-                .map_err(|e| usage(format!("{}:{}: not a tg-submit state record: {e}", path.display(), n + 1)))?;
+                .map_err(|e| not_a("state record", &path, n + 1, &e))?;
             created.insert(record.created);
         }
         Ok(StateLog { file, path, header, created, resumed: true })
@@ -140,16 +142,23 @@ pub fn peek_header(dir: &Path) -> anyhow::Result<Option<Header>> {
     };
     serde_json::from_str(first)
         .map(Some)
-        .map_err(|e| usage(format!("{}:1: not a tg-submit state header: {e}", path.display())))
+        .map_err(|e| not_a("state header", &path, 1, &e))
+}
+
+/// `<path>:<line>: not a tg-submit <what>: <serde message, capped>`.
+fn not_a(what: &str, path: &Path, line: usize, e: &serde_json::Error) -> anyhow::Error {
+    usage(format!("{}:{line}: not a tg-submit {what}: {}", path.display(), capped_message(&e.to_string())))
 }
 
 /// A log of another input, target, decision task or scheduler cannot be resumed.
 fn check_same_submission(old: &Header, new: &Header, path: &Path) -> anyhow::Result<()> {
     let differs = |what: &str, a: &str, b: &str| {
         usage(format!(
-            "{} records a submission with {what} {a}, this run has {b}; \
+            "{} records a submission with {what} {}, this run has {}; \
              resume only with the same input and settings, or use a new --state directory",
-            path.display()
+            path.display(),
+            capped(a),
+            capped(b)
         ))
     };
     if old.version != new.version {

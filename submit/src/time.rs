@@ -11,6 +11,7 @@
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
+use tg_core::quote::capped;
 
 /// A point in time, in milliseconds since the Unix epoch (UTC). Taskgraph prints
 /// milliseconds and every relative offset is a whole number of seconds, so milliseconds
@@ -51,10 +52,11 @@ impl Instant {
                 .checked_mul(1000)
                 .filter(|ms| (MIN_MS..=MAX_MS).contains(ms))
                 .map(Instant)
-                .ok_or_else(|| format!("time out of range: {text}"));
+                .ok_or_else(|| format!("time out of range: {}", capped(text)));
         }
         parse_iso(text).ok_or_else(|| {
-            format!("cannot read time {text:?}: expected YYYY-MM-DDTHH:MM:SS.mmmZ or Unix seconds")
+            let shown = capped(text).to_string();
+            format!("cannot read time {shown:?}: expected YYYY-MM-DDTHH:MM:SS.mmmZ or Unix seconds")
         })
     }
 
@@ -132,25 +134,28 @@ fn unit_seconds(unit: &str) -> Option<i64> {
 
 /// The offset a relative-datestamp string stands for, in seconds (taskgraph's `value_of`).
 pub fn offset_seconds(text: &str) -> Result<i64, String> {
-    let caps = duration_pattern().captures(text).ok_or_else(|| format!("'{text}' is invalid string"))?;
-    let number = &caps[1];
-    let unit = &caps[2];
+    let invalid = || format!("'{}' is invalid string", capped(text));
+    let caps = duration_pattern().captures(text).ok_or_else(invalid)?;
+    // Both groups of the pattern are mandatory: a match has them.
+    let (Some(number), Some(unit)) = (caps.get(1), caps.get(2)) else { return Err(invalid()) };
+    let (number, unit) = (number.as_str(), unit.as_str());
     let per_unit = unit_seconds(unit).ok_or_else(|| {
         format!(
-            "{unit} is not a valid time measure use one of ['d', 'day', 'days', 'h', 'hour', 'hours', \
-             'min', 'minute', 'minutes', 'mo', 'month', 'months', 's', 'second', 'seconds', 'y', 'year', 'years']"
+            "{} is not a valid time measure use one of ['d', 'day', 'days', 'h', 'hour', 'hours', \
+             'min', 'minute', 'minutes', 'mo', 'month', 'months', 's', 'second', 'seconds', 'y', 'year', 'years']",
+            capped(unit)
         )
     })?;
     let count: i64 = number
         .parse()
-        .map_err(|_| format!("invalid literal for int() with base 10: '{number}'"))?;
-    count.checked_mul(per_unit).ok_or_else(|| format!("'{text}' is too far in the future"))
+        .map_err(|_| format!("invalid literal for int() with base 10: '{}'", capped(number)))?;
+    count.checked_mul(per_unit).ok_or_else(|| format!("'{}' is too far in the future", capped(text)))
 }
 
 /// `now + text` formatted as taskgraph does (`json_time_from_now`).
 pub fn json_time_from_now(text: &str, now: Instant) -> Result<String, String> {
     let offset = offset_seconds(text)?;
-    let at = now.plus_seconds(offset).ok_or_else(|| format!("'{text}' is too far in the future"))?;
+    let at = now.plus_seconds(offset).ok_or_else(|| format!("'{}' is too far in the future", capped(text)))?;
     Ok(at.to_json_time())
 }
 
@@ -257,6 +262,13 @@ mod tests {
         assert!(offset_seconds("3 weeks").unwrap_err().starts_with("weeks is not a valid time measure"));
         assert_eq!(offset_seconds("1.5 days").unwrap_err(), "invalid literal for int() with base 10: '1.5'");
         assert!(json_time_from_now("9999 years", NOW).is_err());
+        let huge = "1".repeat(1_000_000);
+        let shown = format!("{}… (1000000 bytes)", "1".repeat(tg_core::quote::MAX_QUOTED_CHARS));
+        assert_eq!(offset_seconds(&huge).unwrap_err(), format!("'{shown}' is invalid string"));
+        let e = offset_seconds(&format!("{huge} days")).unwrap_err();
+        assert_eq!(e, format!("invalid literal for int() with base 10: '{shown}'"));
+        let e = Instant::parse(&format!("x{huge}")).unwrap_err();
+        assert!(e.starts_with(&format!("cannot read time \"x{}… (1000001 bytes)\": expected", &shown[..199])), "{e}");
     }
 
     #[test]

@@ -18,6 +18,13 @@
 //! again (with this kind's dependency tasks) and reports `config["transforms"]` right after the
 //! call, when taskgraph reads it (a loader may extend it, as taskgraph's default loader appends
 //! `run` and `task`). The items it would yield are not consumed: they come from tg-load's stream.
+//!
+//! Speed and memory ([`transform_items_streaming`], what the binary runs): each kind's tasks
+//! are written as soon as the kind is done, and only the kinds a later kind depends on stay in
+//! memory (lent to that kind, not copied). A kind whose steps are all per-task built-ins runs
+//! them on batches of dicts, in parallel, one matrix task at a time; anything a batch cannot
+//! decide alone (in-kind dependencies, duplicate labels, errors) makes the kind run whole, so
+//! outputs and errors never depend on the batching.
 
 use crate::registry::{self, DEFAULT_LOADER_TRANSFORMS};
 use crate::{TaskDict, TransformConfig, TransformFn};
@@ -218,7 +225,7 @@ fn run_kind_whole(
     if let (Some(trace), Some(tracer)) = (&trace, ext.tracer.as_mut()) {
         trace.finish(&labels, tracer)?;
     }
-    let text = if streaming { vec![json_lines(&tasks)?] } else { Vec::new() };
+    let text = if streaming { json_lines(&tasks)? } else { Vec::new() };
     Ok(KindDone { labels, text, tasks })
 }
 
@@ -328,26 +335,26 @@ fn run_batches(steps: &[Step], config: &TransformConfig<'_>, dicts: Vec<TaskDict
 fn finish_batch(config: &TransformConfig<'_>, dicts: Vec<TaskDict>, keep: bool) -> anyhow::Result<KindDone> {
     let tasks: Vec<Task> = dicts.into_iter().map(|d| to_task(config.kind, d)).collect::<anyhow::Result<_>>()?;
     let labels = tasks.iter().map(|t| t.label.clone()).collect();
-    let text = vec![json_lines(&tasks)?];
+    let text = json_lines(&tasks)?;
     Ok(KindDone { labels, text, tasks: if keep { tasks } else { Vec::new() } })
 }
 
-/// Tasks as JSON lines, serialized in parallel, bytes as `JsonLinesWriter` writes them.
-fn json_lines(tasks: &[Task]) -> anyhow::Result<Vec<u8>> {
+/// Tasks as JSON lines, the bytes `JsonLinesWriter` writes, serialized in parallel in pieces
+/// of a few tasks (kept apart: joining them would copy them all once more).
+fn json_lines(tasks: &[Task]) -> anyhow::Result<Vec<Vec<u8>>> {
     use rayon::prelude::*;
-    let lines: Vec<Vec<u8>> = tasks
-        .par_iter()
-        .map(|t| {
-            let mut line = serde_json::to_vec(t)?;
-            line.push(b'\n');
-            Ok(line)
+    tasks
+        .par_chunks(16)
+        .map(|chunk| {
+            let mut text = Vec::with_capacity(chunk.len() * 2048);
+            for task in chunk {
+                serde_json::to_writer(&mut text, task)?;
+                text.push(b'\n');
+            }
+            // An exact copy: the kind's text stays in memory until the kind is done.
+            Ok(text.as_slice().to_vec())
         })
-        .collect::<anyhow::Result<_>>()?;
-    let mut text = Vec::with_capacity(lines.iter().map(Vec::len).sum());
-    for line in lines {
-        text.extend_from_slice(&line);
-    }
-    Ok(text)
+        .collect()
 }
 
 /// Run one step over the kind's dicts, recording it in the trace.

@@ -10,43 +10,51 @@ pub fn format(template: &str, fields: &Map<String, Value>) -> Result<String, Str
     if !template.bytes().any(|b| b == b'{' || b == b'}') {
         return Ok(template.to_string());
     }
-    let mut out = String::with_capacity(template.len());
-    let mut chars = template.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '{' if chars.peek().map(|p| p.1) == Some('{') => {
-                chars.next();
-                out.push('{');
+    // Braces are ASCII, so byte positions next to them are char boundaries: literal runs are
+    // copied whole.
+    let bytes = template.as_bytes();
+    let mut out = String::with_capacity(template.len() + 16);
+    let (mut i, mut literal) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b @ (b'{' | b'}') if bytes.get(i + 1) == Some(&b) => {
+                out.push_str(&template[literal..=i]);
+                i += 2;
+                literal = i;
             }
-            '}' if chars.peek().map(|p| p.1) == Some('}') => {
-                chars.next();
-                out.push('}');
-            }
-            '}' => return Err(format!("Single '}}' encountered in format string: {template:?}")),
-            '{' => {
+            b'}' => return Err(format!("Single '}}' encountered in format string: {template:?}")),
+            b'{' => {
+                out.push_str(&template[literal..i]);
                 let start = i + 1;
-                let mut depth = 1;
-                let mut end = None;
-                for (j, d) in chars.by_ref() {
-                    match d {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = Some(j);
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let end = end.ok_or_else(|| format!("Single '{{' encountered in format string: {template:?}"))?;
+                let end = matching_brace(bytes, start)
+                    .ok_or_else(|| format!("Single '{{' encountered in format string: {template:?}"))?;
                 out.push_str(&replacement(&template[start..end], fields, template)?);
+                i = end + 1;
+                literal = i;
             }
-            _ => out.push(c),
+            _ => i += 1,
         }
     }
+    out.push_str(&template[literal..]);
     Ok(out)
+}
+
+/// The position of the `}` closing a field that starts at `start` (nested braces counted).
+fn matching_brace(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 1;
+    for (j, b) in bytes.iter().enumerate().skip(start) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// One `{field!conv:spec}` replacement.

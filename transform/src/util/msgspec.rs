@@ -199,12 +199,20 @@ pub fn validate_struct(def: &StructDef, m: &Map<String, Value>, path: &str) -> R
 }
 
 fn validate_struct_at(def: &StructDef, m: &Map<String, Value>, loc: &Loc) -> Result<(), String> {
+    let mut required_seen = 0;
     for (key, value) in m {
         match def.fields.iter().find(|f| f.name == key) {
-            Some(field) => validate_at(&field.ty, value, &Loc::Key(loc, key))?,
+            Some(field) => {
+                required_seen += usize::from(field.required);
+                validate_at(&field.ty, value, &Loc::Key(loc, key))?
+            }
             None if def.forbid_unknown => return Err(at(format!("Object contains unknown field `{key}`"), loc)),
             None => {}
         }
+    }
+    // Every required field was met above (keys are unique): no lookups needed.
+    if required_seen == def.fields.iter().filter(|f| f.required).count() {
+        return Ok(());
     }
     match def.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
         Some(field) => Err(at(format!("Object missing required field `{}`", field.name), loc)),

@@ -177,9 +177,13 @@ pub fn validate_mapping(st: &StructTy, m: &Map<String, Value>) -> Result<(), Sch
 
 /// Fields in input order, then missing required fields, then `__post_init__`.
 fn validate_struct(st: &StructTy, m: &Map<String, Value>, loc: &Loc) -> Result<(), SchemaError> {
+    let mut required_seen = 0;
     for (key, v) in m {
         match st.fields.iter().find(|f| f.name == key) {
-            Some(field) => validate_at(&field.ty, v, &Loc::Key(loc, key))?,
+            Some(field) => {
+                required_seen += usize::from(field.required);
+                validate_at(&field.ty, v, &Loc::Key(loc, key))?
+            }
             None if st.forbid_unknown => {
                 return Err(SchemaError {
                     message: format!("Object contains unknown field `{key}`"),
@@ -189,7 +193,9 @@ fn validate_struct(st: &StructTy, m: &Map<String, Value>, loc: &Loc) -> Result<(
             None => {}
         }
     }
-    if let Some(missing) = st.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
+    // Every required field met above (keys are unique) means none is missing: no lookups.
+    let all_required = required_seen == st.fields.iter().filter(|f| f.required).count();
+    if let Some(missing) = st.fields.iter().filter(|_| !all_required).find(|f| f.required && !m.contains_key(f.name)) {
         return Err(SchemaError {
             message: format!("Object missing required field `{}`", missing.name),
             path: loc.to_string(),
