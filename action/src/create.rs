@@ -8,7 +8,9 @@
 //!    `task.dependencies`;
 //! 3. **optimize** (`tg_optimize::optimize`): the requested tasks are never optimized away,
 //!    every other task that already exists (the decision's `label-to-taskid.json`, plus
-//!    earlier actions') is replaced by its taskId, new taskIds for the rest;
+//!    earlier actions') is replaced by its taskId, new taskIds for the rest; strategies the
+//!    project registers (`register_strategy` in its register hook) run in the Python worker
+//!    (`tg_optimize::project`), as in tg-optimize;
 //! 4. artifacts `task-graph-<suffix>.json`, `label-to-taskid-<suffix>.json`,
 //!    `to-run-<suffix>.json`;
 //! 5. **submit** (`tg_submit`): every task in the decision's task group, scheduler
@@ -77,6 +79,9 @@ impl Creator<'_> {
     pub fn create_tasks(&mut self, to_run: &BTreeSet<String>, suffix: &str) -> anyhow::Result<BTreeMap<String, String>> {
         let suffix = if suffix.is_empty() { String::new() } else { format!("-{suffix}") };
         let target = self.target_graph(to_run)?;
+        // Strategies the tasks name that are neither built in nor in --strategies: project code
+        // (`register_strategy` in the register hook), asked in the Python worker.
+        tg_optimize::project::add_project_strategies(&mut self.registry, &target, &self.graph_config.root_dir, self.parameters, self.log)?;
         let to_run_list: Vec<String> = to_run.iter().cloned().collect();
         let options = tg_optimize::Options {
             parameters: self.optimize_parameters(&to_run_list),

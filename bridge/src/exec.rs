@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use tg_core::error::{bad_input, usage};
+use tg_core::quote::capped;
 
 /// The prefix that marks an external transform in kind.yml.
 pub const PREFIX: &str = "exec:";
@@ -52,9 +53,9 @@ pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| usage(format!("kind {}: exec:{command}: cannot run sh: {e}", ctx.kind)))?;
+        .map_err(|e| usage(format!("{}: cannot run sh: {e}", who(ctx.kind, command))))?;
     let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
-        return Err(usage(format!("kind {}: exec:{command}: cannot open pipes", ctx.kind)));
+        return Err(usage(format!("{}: cannot open pipes", who(ctx.kind, command))));
     };
     // Feed stdin and drain stderr on their own threads so no pipe can fill up and block.
     let writer = std::thread::spawn(move || {
@@ -70,16 +71,16 @@ pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>)
     let read = stdout.read_to_end(&mut out);
     let _ = writer.join();
     let err_text = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    let status = child.wait().map_err(|e| usage(format!("kind {}: exec:{command}: {e}", ctx.kind)))?;
+    let status = child.wait().map_err(|e| usage(format!("{}: {e}", who(ctx.kind, command))))?;
     if !status.success() {
         let code = status.code().map_or_else(|| format!("{status}"), |c| format!("exit status {c}"));
         return Err(bad_input(format!(
-            "kind {}: exec:{command} failed ({code}); its stderr:\n{}",
-            ctx.kind,
+            "{} failed ({code}); its stderr:\n{}",
+            who(ctx.kind, command),
             err_text.trim_end()
         )));
     }
-    read.map_err(|e| bad_input(format!("kind {}: exec:{command}: cannot read its output: {e}", ctx.kind)))?;
+    read.map_err(|e| bad_input(format!("{}: cannot read its output: {e}", who(ctx.kind, command))))?;
     if !err_text.trim().is_empty() {
         for line in err_text.lines() {
             eprintln!("exec:{}: {line}", ctx.kind);
@@ -90,7 +91,7 @@ pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>)
 
 /// The command's stdout as task dicts.
 fn parse_output(out: &[u8], command: &str, kind: &str) -> anyhow::Result<Vec<Map<String, Value>>> {
-    let text = std::str::from_utf8(out).map_err(|e| bad_input(format!("kind {kind}: exec:{command}: output is not UTF-8: {e}")))?;
+    let text = std::str::from_utf8(out).map_err(|e| bad_input(format!("{}: output is not UTF-8: {e}", who(kind, command))))?;
     let mut tasks = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -100,15 +101,21 @@ fn parse_output(out: &[u8], command: &str, kind: &str) -> anyhow::Result<Vec<Map
             Ok(Value::Object(m)) => tasks.push(m),
             Ok(other) => {
                 return Err(bad_input(format!(
-                    "kind {kind}: exec:{command}: output line {}: expected a JSON object, got {}",
+                    "{}: output line {}: expected a JSON object, got {}",
+                    who(kind, command),
                     n + 1,
                     tg_core::config::type_name(&other)
                 )))
             }
-            Err(e) => return Err(bad_input(format!("kind {kind}: exec:{command}: output line {}: {e}", n + 1))),
+            Err(e) => return Err(bad_input(format!("{}: output line {}: {e}", who(kind, command), n + 1))),
         }
     }
     Ok(tasks)
+}
+
+/// `kind K: exec:COMMAND`, both capped, to start an error message.
+fn who(kind: &str, command: &str) -> String {
+    format!("kind {}: {PREFIX}{}", capped(kind), capped(command))
 }
 
 #[cfg(test)]
@@ -150,6 +157,15 @@ mod tests {
         assert!(e.contains("output line 2: expected a JSON object, got a list"), "{e}");
         let e = run("echo 'nope'", &ctx(&params), Vec::new()).unwrap_err().to_string();
         assert!(e.contains("output line 1:"), "{e}");
+    }
+
+    #[test]
+    fn huge_command_is_capped_in_errors() {
+        let params = Map::new();
+        let command = format!("exit 3 # {}", "y".repeat(100_000));
+        let e = run(&command, &ctx(&params), Vec::new()).unwrap_err().to_string();
+        assert!(e.len() < 1_000, "{} bytes", e.len());
+        assert!(e.contains("… (100009 bytes) failed (exit status 3)"), "{e}");
     }
 
     #[test]

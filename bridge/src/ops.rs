@@ -15,6 +15,7 @@ use crate::worker::Worker;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 use tg_core::error::bad_input;
+use tg_core::quote::{capped, capped_message};
 use tg_core::task::Task;
 
 /// A task dict (taskgraph's transform input/output).
@@ -116,7 +117,8 @@ impl Worker {
         body.insert("tasks".into(), Value::Array(tasks.into_iter().map(Value::Object).collect()));
         body.insert("trace".into(), json!(trace));
         let mut result = self.call("transforms", body)?;
-        let what = format!("kind {kind}: python transforms {}", names.join(", "));
+        let quoted: Vec<String> = names.iter().map(|n| capped(n).to_string()).collect();
+        let what = format!("kind {}: python transforms {}", capped(kind), quoted.join(", "));
         let tasks = dict_list(result.get_mut("tasks").map(Value::take), &what)?;
         let steps = match result.get_mut("steps").map(Value::take) {
             Some(Value::Array(steps)) => Some(steps.into_iter().map(|s| dict_list(Some(s), &what)).collect::<anyhow::Result<Vec<_>>>()?),
@@ -146,7 +148,7 @@ impl Worker {
         body.insert("loader".into(), json!(loader));
         body.insert("dependencies".into(), serde_json::to_value(dependencies)?);
         let mut result = self.call("loader", body)?;
-        let what = format!("kind {kind}: loader {loader}");
+        let what = format!("kind {}: loader {}", capped(kind), capped(loader));
         let items = dict_list(result.get_mut("items").map(Value::take), &what)?;
         let transforms = result
             .get("transforms")
@@ -167,9 +169,9 @@ impl Worker {
         match result.get("labels") {
             Some(Value::Array(a)) => a
                 .iter()
-                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad_input(format!("target function {name}: returned a non-string label {v}"))))
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad_input(format!("target function {}: returned a non-string label {}", capped(name), capped(&v.to_string())))))
                 .collect(),
-            _ => Err(bad_input(format!("target function {name}: python returned no labels"))),
+            _ => Err(bad_input(format!("target function {}: python returned no labels", capped(name)))),
         }
     }
 
@@ -182,11 +184,11 @@ impl Worker {
         names
             .iter()
             .map(|name| {
-                let entry = described.and_then(|d| d.get(name)).ok_or_else(|| bad_input(format!("strategy {name}: python did not describe it")))?;
+                let entry = described.and_then(|d| d.get(name)).ok_or_else(|| bad_input(format!("strategy {}: python did not describe it", capped(name))))?;
                 let info = match (entry.get("definition"), entry.get("description")) {
                     (Some(definition), _) => StrategyInfo::Definition(definition.clone()),
                     (None, Some(Value::String(d))) => StrategyInfo::Python { description: d.clone() },
-                    _ => return Err(bad_input(format!("strategy {name}: python described it as {entry}"))),
+                    _ => return Err(bad_input(format!("strategy {}: python described it as {}", capped(name), capped(&entry.to_string())))),
                 };
                 Ok((name.clone(), info))
             })
@@ -221,7 +223,12 @@ impl Worker {
                 Value::Bool(false) => Ok(StrategyAnswer::No),
                 Value::Bool(true) => Ok(StrategyAnswer::Yes),
                 Value::String(id) if phase == Phase::Replace => Ok(StrategyAnswer::TaskId(id.clone())),
-                other => Err(bad_input(format!("task {}: optimization strategy {}: python answered {other}", tasks.get(c.task).map_or("?", |t| t.label.as_str()), c.name))),
+                other => Err(bad_input(format!(
+                    "task {}: optimization strategy {}: python answered {}",
+                    capped(tasks.get(c.task).map_or("?", |t| t.label.as_str())),
+                    capped(&c.name),
+                    capped(&other.to_string())
+                ))),
             })
             .collect()
     }
@@ -234,11 +241,11 @@ impl Worker {
         body.insert("label_to_taskid".into(), serde_json::to_value(label_to_task_id)?);
         let mut result = self.call("morph", body)?;
         let tasks: Vec<Task> = match result.get_mut("tasks").map(Value::take) {
-            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: a task python returned is not a task: {e}")))?,
+            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: a task python returned is not a task: {}", capped_message(&e.to_string()))))?,
             None => return Err(bad_input("project morphs: python returned no tasks")),
         };
         let label_to_task_id = match result.get_mut("label_to_taskid").map(Value::take) {
-            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: label_to_taskid: {e}")))?,
+            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: label_to_taskid: {}", capped_message(&e.to_string()))))?,
             None => return Err(bad_input("project morphs: python returned no label_to_taskid")),
         };
         let morphs = result
@@ -269,7 +276,7 @@ fn dict_list(value: Option<Value>, what: &str) -> anyhow::Result<Vec<TaskDict>> 
         .enumerate()
         .map(|(i, v)| match v {
             Value::Object(m) => Ok(m),
-            other => Err(bad_input(format!("{what}: item {i} is not a mapping: {other}"))),
+            other => Err(bad_input(format!("{what}: item {i} is not a mapping: {}", capped(&other.to_string())))),
         })
         .collect()
 }

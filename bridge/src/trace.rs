@@ -95,12 +95,13 @@ impl KindTrace {
     /// The trace of final task `index` as text.
     fn render(&self, index: usize, label: &str) -> String {
         // Walk back: chain[k] = position in step k's outputs; origin = item position.
-        let mut chain: Vec<Option<usize>> = vec![None; self.steps.len()];
+        let mut chain: Vec<Option<usize>> = Vec::with_capacity(self.steps.len());
         let mut pos = Some(index);
-        for k in (0..self.steps.len()).rev() {
-            chain[k] = pos;
-            pos = pos.and_then(|p| self.steps[k].parents.get(p).copied().flatten());
+        for step in self.steps.iter().rev() {
+            chain.push(pos);
+            pos = pos.and_then(|p| step.parents.get(p).copied().flatten());
         }
+        chain.reverse();
         let origin = if self.steps.is_empty() { Some(index) } else { pos };
         let empty = Map::new();
         let mut text = format!("trace: kind {}, task {label}\n", self.kind);
@@ -115,9 +116,9 @@ impl KindTrace {
             }
             None => &empty,
         };
-        for (k, step) in self.steps.iter().enumerate() {
-            let Some(current) = chain[k].and_then(|p| step.outputs.get(p)) else { continue };
-            let is_new = chain[k].is_some_and(|p| step.parents.get(p).copied().flatten().is_none());
+        for (step, at) in self.steps.iter().zip(chain) {
+            let Some(current) = at.and_then(|p| step.outputs.get(p)) else { continue };
+            let is_new = at.is_some_and(|p| step.parents.get(p).copied().flatten().is_none());
             let before = if is_new { &empty } else { previous };
             let mut changes = Vec::new();
             diff("", &Value::Object(before.clone()), &Value::Object(current.clone()), &mut changes);
@@ -142,39 +143,59 @@ pub fn attribute(inputs: &[TaskDict], outputs: &[TaskDict]) -> Vec<Option<usize>
         return vec![None; outputs.len()];
     }
     let names_in: Vec<Option<&str>> = inputs.iter().map(name_of).collect();
-    let mut claimed = vec![false; inputs.len()];
-    let mut parents: Vec<Option<usize>> = vec![None; outputs.len()];
-    for (j, out) in outputs.iter().enumerate() {
-        let Some(name) = name_of(out) else { continue };
-        let same: Vec<usize> = (0..inputs.len()).filter(|&i| names_in[i] == Some(name)).collect();
-        if let Some(&i) = same.iter().find(|&&i| !claimed[i]).or(same.first()) {
-            claimed[i] = true;
-            parents[j] = Some(i);
-        }
+    let by_name = parents_by_name(&names_in, outputs);
+    let settled: Vec<Option<usize>> = by_name
+        .iter()
+        .zip(outputs)
+        .enumerate()
+        .map(|(j, (parent, out))| parent.or_else(|| parent_by_shape(j, out, &names_in, outputs.len())))
+        .collect();
+    settled
+        .iter()
+        .enumerate()
+        .map(|(j, parent)| {
+            parent.or_else(|| {
+                let before = settled.iter().take(j).rev().find_map(|p| *p);
+                before.or_else(|| settled.iter().skip(j + 1).find_map(|p| *p))
+            })
+        })
+        .collect()
+}
+
+/// Rule 1: the input of the same name, the first not yet claimed by an earlier output, else
+/// the first.
+fn parents_by_name(names_in: &[Option<&str>], outputs: &[TaskDict]) -> Vec<Option<usize>> {
+    let mut claimed = vec![false; names_in.len()];
+    outputs
+        .iter()
+        .map(|out| {
+            let name = name_of(out)?;
+            let same: Vec<usize> = (0..names_in.len()).filter(|&i| names_in.get(i) == Some(&Some(name))).collect();
+            let i = same.iter().copied().find(|&i| claimed.get(i) == Some(&false)).or(same.first().copied())?;
+            if let Some(c) = claimed.get_mut(i) {
+                *c = true;
+            }
+            Some(i)
+        })
+        .collect()
+}
+
+/// Rules 2-4 for output `j` (`n_out` outputs): same count → same position; one input → it;
+/// else the input whose name is the longest prefix of the output's.
+fn parent_by_shape(j: usize, out: &TaskDict, names_in: &[Option<&str>], n_out: usize) -> Option<usize> {
+    if names_in.len() == n_out {
+        return Some(j);
     }
-    for j in 0..outputs.len() {
-        if parents[j].is_some() {
-            continue;
-        }
-        if inputs.len() == outputs.len() {
-            parents[j] = Some(j);
-        } else if inputs.len() == 1 {
-            parents[j] = Some(0);
-        } else if let Some(name) = name_of(&outputs[j]) {
-            parents[j] = (0..inputs.len())
-                .filter(|&i| names_in[i].is_some_and(|n| name.starts_with(n)))
-                .max_by_key(|&i| names_in[i].map_or(0, str::len));
-        }
+    if names_in.len() == 1 {
+        return Some(0);
     }
-    let settled = parents.clone();
-    for j in 0..outputs.len() {
-        if parents[j].is_none() {
-            let before = settled[..j].iter().rev().find_map(|p| *p);
-            let after = || settled[j + 1..].iter().find_map(|p| *p);
-            parents[j] = before.or_else(after);
-        }
-    }
-    parents
+    let name = name_of(out)?;
+    names_in
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.is_some_and(|n| name.starts_with(n)))
+        .max_by_key(|(_, n)| n.map_or(0, str::len))
+        .map(|(i, _)| i)
 }
 
 fn name_of(task: &TaskDict) -> Option<&str> {
@@ -252,6 +273,18 @@ mod tests {
         // one input: every output is its child
         let one = dicts(json!([{"name": "unit"}]));
         assert_eq!(attribute(&one, &dicts(json!([{"name": "docs"}, {"name": "linux"}]))), [Some(0), Some(0)]);
+    }
+
+    #[test]
+    fn unnamed_outputs_before_any_attributed_one_take_the_following_parent() {
+        let ins = dicts(json!([{"name": "a"}, {"name": "b"}]));
+        let outs = dicts(json!([{"x": 1}, {"y": 2}, {"name": "b"}]));
+        assert_eq!(attribute(&ins, &outs), [Some(1), Some(1), Some(1)]);
+        // both names claimed once each, a third "a" goes back to the first "a"
+        let outs = dicts(json!([{"name": "a"}, {"name": "b"}, {"name": "a"}]));
+        assert_eq!(attribute(&ins, &outs), [Some(0), Some(1), Some(0)]);
+        // no attribution at all: no parents
+        assert_eq!(attribute(&ins, &dicts(json!([{"x": 1}, {"y": 2}, {"z": 3}]))), [None, None, None]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use tg_core::cli::Log;
 use tg_core::error::{bad_input, usage};
+use tg_core::quote::{capped, capped_message};
 
 /// The worker script, embedded in every binary that uses the bridge.
 pub const WORKER_SCRIPT: &str = include_str!("../python/tg_bridge_worker.py");
@@ -274,21 +275,27 @@ fn python_error(op: &str, reply: &Map<String, Value>) -> anyhow::Error {
     let field = |k: &str| reply.get(k).and_then(Value::as_str).map(str::to_string);
     let ctx = ErrorContext { kind: field("kind"), task: field("task"), step: field("step") };
     let mut message = match (&ctx.kind, &ctx.task) {
-        (Some(kind), Some(task)) => format!("kind {kind}, task {task}: "),
-        (Some(kind), None) => format!("kind {kind}: "),
-        (None, Some(task)) => format!("task {task}: "),
+        (Some(kind), Some(task)) => format!("kind {}, task {}: ", capped(kind), capped(task)),
+        (Some(kind), None) => format!("kind {}: ", capped(kind)),
+        (None, Some(task)) => format!("task {}: ", capped(task)),
         (None, None) => String::new(),
     };
     match &ctx.step {
-        Some(step) => message.push_str(&format!("{step}: ")),
+        Some(step) => message.push_str(&format!("{}: ", capped(step))),
         None => message.push_str(&format!("python {op}: ")),
     }
-    message.push_str(&field("error").unwrap_or_else(|| "unknown error".into()));
+    message.push_str(&capped_lines(&field("error").unwrap_or_else(|| "unknown error".into())));
     if let Some(tb) = field("traceback").filter(|t| !t.trim().is_empty()) {
         message.push('\n');
-        message.push_str(tb.trim_end());
+        message.push_str(&capped_lines(tb.trim_end()));
     }
     bad_input(message)
+}
+
+/// Python's message or traceback with each line capped ([`capped_message`]): every frame
+/// stays, but a line that quotes a huge value does not make a huge error.
+fn capped_lines(text: &str) -> String {
+    text.split('\n').map(capped_message).collect::<Vec<_>>().join("\n")
 }
 
 /// At most `n` characters of `s`.
@@ -297,5 +304,34 @@ pub fn clip(s: &str, n: usize) -> String {
     match s.char_indices().nth(n) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_error_caps_huge_labels_and_lines_but_keeps_every_line() {
+        let huge = "x".repeat(1_000_000);
+        let reply = json!({
+            "ok": false,
+            "kind": "k",
+            "task": huge,
+            "step": "transform m:f",
+            "error": format!("Exception: bad value {huge}"),
+            "traceback": format!("Traceback (most recent call last):\n  File \"m.py\", line 3, in f\nException: bad value {huge}\n"),
+        });
+        let message = python_error("transforms", reply.as_object().unwrap()).to_string();
+        assert!(message.len() < 4_000, "{} bytes", message.len());
+        assert!(message.starts_with(&format!("kind k, task {}… (1000000 bytes): transform m:f: Exception: bad value ", "x".repeat(200))), "{message}");
+        assert!(message.contains("\nTraceback (most recent call last):\n  File \"m.py\", line 3, in f\nException: bad value "), "{message}");
+    }
+
+    #[test]
+    fn python_error_within_limits_is_unchanged() {
+        let reply = json!({"ok": false, "kind": "k", "task": "t", "error": "ValueError: no", "traceback": "Traceback:\n  here\nValueError: no\n"});
+        let message = python_error("transforms", reply.as_object().unwrap()).to_string();
+        assert_eq!(message, "kind k, task t: python transforms: ValueError: no\nTraceback:\n  here\nValueError: no");
     }
 }

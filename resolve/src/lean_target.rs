@@ -27,7 +27,7 @@ pub fn target_task_set(tasks: &mut [LeanTask<VerifyFacts>], ctx: &TargetContext)
     let simple = matches!(filters.as_slice(), [only] if only == "target_tasks_method")
         && ATTRIBUTE_METHODS.contains(&method.as_str())
         && !tg_bridge::detect::may_replace_target_method(ctx.graph_config, &method)
-        && !tg_bridge::detect::may_replace_filter(ctx.graph_config, &filters[0]);
+        && !filters.first().is_some_and(|f| tg_bridge::detect::may_replace_filter(ctx.graph_config, f));
     if !simple {
         return with_parsed_tasks(tasks, ctx);
     }

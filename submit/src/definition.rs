@@ -57,9 +57,32 @@ pub fn take_task_definitions(graph: &mut SubmitGraph, submission: &Submission) -
 
 /// The createTask body of task `i`.
 pub fn task_definition(graph: &SubmitGraph, i: usize, submission: &Submission) -> anyhow::Result<Value> {
+    body_of(graph, i, task_at(graph, i)?.task.clone(), submission)
+}
+
+/// The createTask body of every task, serialized (compact JSON), from the input definitions
+/// that [`SubmitGraph::read_lean`] kept serialized; each input definition is freed once its
+/// body is made. The bodies are those of [`task_definitions`], byte for byte.
+pub fn serialized_bodies(
+    graph: &SubmitGraph,
+    definitions: Vec<Box<str>>,
+    submission: &Submission,
+) -> anyhow::Result<Vec<Box<str>>> {
+    let mut bodies = Vec::with_capacity(definitions.len());
+    for (i, text) in definitions.into_iter().enumerate() {
+        let definition: Value = serde_json::from_str(&text)
+            .map_err(|e| bad_input(format!("{}: task: {}", graph.at(i), capped_message(&e.to_string()))))?;
+        drop(text);
+        let body = body_of(graph, i, definition, submission)?;
+        bodies.push(serde_json::to_string(&body)?.into_boxed_str());
+    }
+    Ok(bodies)
+}
+
+/// The createTask body of task `i` made from its input definition `def`.
+fn body_of(graph: &SubmitGraph, i: usize, mut def: Value, submission: &Submission) -> anyhow::Result<Value> {
     let task = task_at(graph, i)?;
     let context = || format!("{}: kind {}, task {}", graph.at(i), capped(&task.kind), capped(&task.label));
-    let mut def = task.task.clone();
     let Some(map) = def.as_object_mut() else {
         return Err(bad_input(format!("{}: task: expected a mapping", context())));
     };
@@ -170,6 +193,57 @@ mod tests {
         assert_eq!(e, format!("<stdin>:1: kind k, task {shown}: task.x.relative-datestamp: '{shown}' is invalid string"));
         assert_eq!(copies(&g, 1).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
         assert_eq!(task_definition(&g, 1, &s).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
+    }
+
+    #[test]
+    fn lean_reading_keeps_little_and_makes_the_same_bodies() {
+        let lines = [
+            json!({"kind": "k", "label": "a", "task_id": "A", "description": "d", "attributes": {"x": 1, "task_duplicates": 2},
+                   "task": {"created": {"relative-datestamp": "1 day"}, "payload": {"f": 0.1, "n": -3}, "dependencies": ["OLD"]}}),
+            json!({"kind": "k", "label": "b", "task_id": "B", "task": {"z": 1, "dependencies": ["A"], "a": [1.5e300]}}),
+        ];
+        let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+        let s = Submission { decision_task_id: "DEC".into(), scheduler_id: "s".into(), now: Instant(0) };
+        let full = SubmitGraph::read(text.as_bytes(), "<stdin>").unwrap();
+        let (lean, texts) = SubmitGraph::read_lean(text.as_bytes(), "<stdin>").unwrap();
+        assert_eq!(lean.tasks[0].task, json!({"dependencies": ["OLD"]}));
+        assert_eq!(lean.tasks[0].attributes, json!({"task_duplicates": 2}).as_object().unwrap().clone());
+        assert!(lean.tasks[0].description.is_empty());
+        assert_eq!((lean.deps.clone(), lean.task_ids.clone()), (full.deps.clone(), full.task_ids.clone()));
+        assert_eq!(copies(&lean, 0).unwrap(), 2);
+        let expected: Vec<String> =
+            task_definitions(&full, &s).unwrap().iter().map(|v| serde_json::to_string(v).unwrap()).collect();
+        let got: Vec<String> = serialized_bodies(&lean, texts, &s).unwrap().into_iter().map(String::from).collect();
+        assert_eq!(got, expected);
+    }
+
+    /// Every error of the whole-record path, from the lean one too (same text).
+    #[test]
+    fn lean_reading_gives_the_same_errors() {
+        let s = Submission { decision_task_id: "DEC".into(), scheduler_id: "s".into(), now: Instant(0) };
+        let bad = [
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":[]}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":7,\"task_id\":\"A\"}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":{},\"task_id\":\"A\"}\n{\"kind\":\"k\",\"label\":\"a\",\"task\":{},\"task_id\":\"B\"}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":{\"dependencies\":\"X\"},\"task_id\":\"A\"}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":{},\"task_id\":\"A\",\"attributes\":{\"task_duplicates\":-1}}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":{\"e\":{\"relative-datestamp\":\"soon\"}},\"task_id\":\"A\"}",
+            "{\"kind\":\"k\",\"label\":\"a\",\"task\":{},\"task_id\":\"A\"}\n{\"kind\":\"k\"}",
+        ];
+        for text in bad {
+            let text = format!("{text}\n");
+            let whole = SubmitGraph::read(text.as_bytes(), "<stdin>").and_then(|g| {
+                (0..g.len()).map(|i| copies(&g, i)).collect::<anyhow::Result<Vec<_>>>()?;
+                task_definitions(&g, &s)
+            });
+            let lean = SubmitGraph::read_lean(text.as_bytes(), "<stdin>").and_then(|(g, texts)| {
+                (0..g.len()).map(|i| copies(&g, i)).collect::<anyhow::Result<Vec<_>>>()?;
+                serialized_bodies(&g, texts, &s)
+            });
+            let (Err(whole), Err(lean)) = (whole, lean) else { panic!("{text}: expected two errors") };
+            assert_eq!(whole.to_string(), lean.to_string(), "{text}");
+            assert_eq!(tg_core::error::exit_code_of(&whole), tg_core::error::exit_code_of(&lean), "{text}");
+        }
     }
 
     #[test]

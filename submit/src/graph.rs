@@ -45,6 +45,25 @@ impl SubmitGraph {
         SubmitGraph::new(tasks, positions)
     }
 
+    /// [`SubmitGraph::read`] holding less: each task definition (`task`) is kept as compact
+    /// JSON text (returned by position, for [`crate::definition::serialized_bodies`]), and the
+    /// records keep only what the graph and the copy counts use: kind, label, `task_id`,
+    /// `attributes.task_duplicates` and `task.dependencies`. Checks and errors are those of
+    /// [`SubmitGraph::read`]. For runs that write no artifacts (task-graph.json needs the records).
+    pub fn read_lean(input: impl BufRead, source: &str) -> anyhow::Result<(SubmitGraph, Vec<Box<str>>)> {
+        let mut reader = JsonLinesReader::new(input, source);
+        let mut tasks = Vec::new();
+        let mut positions = Vec::new();
+        let mut definitions = Vec::new();
+        while let Some(task) = reader.next_record::<Task>()? {
+            let (task, definition) = lean_record(task)?;
+            tasks.push(task);
+            definitions.push(definition);
+            positions.push(reader.position());
+        }
+        Ok((SubmitGraph::new(tasks, positions)?, definitions))
+    }
+
     /// Index `tasks` (with their positions) and check them.
     pub fn new(tasks: Vec<Task>, positions: Vec<String>) -> anyhow::Result<SubmitGraph> {
         if positions.len() != tasks.len() {
@@ -230,6 +249,39 @@ impl SubmitGraph {
         }
         Vec::new()
     }
+}
+
+/// `task` reduced as [`SubmitGraph::read_lean`] describes, and its definition as compact JSON.
+/// A definition that is not a mapping stays in the record, for [`SubmitGraph::new`]'s error.
+fn lean_record(task: Task) -> anyhow::Result<(Task, Box<str>)> {
+    let Task { kind, label, mut attributes, task: definition, task_id, .. } = task;
+    let (kept, text) = match definition {
+        Value::Object(map) => {
+            let mut kept = serde_json::Map::new();
+            if let Some(deps) = map.get("dependencies") {
+                kept.insert("dependencies".to_string(), deps.clone());
+            }
+            (Value::Object(kept), serde_json::to_string(&map)?)
+        }
+        other => (other, String::new()),
+    };
+    let mut lean_attributes = serde_json::Map::new();
+    if let Some(n) = attributes.remove("task_duplicates") {
+        lean_attributes.insert("task_duplicates".to_string(), n);
+    }
+    let lean = Task {
+        kind,
+        label,
+        description: String::new(),
+        attributes: lean_attributes,
+        dependencies: Default::default(),
+        soft_dependencies: Vec::new(),
+        if_dependencies: Vec::new(),
+        optimization: None,
+        task: kept,
+        task_id,
+    };
+    Ok((lean, text.into_boxed_str()))
 }
 
 /// `positions[i]`, or a placeholder for a position outside the graph.

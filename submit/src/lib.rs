@@ -37,7 +37,7 @@ pub mod time;
 use crate::definition::Submission;
 use crate::graph::SubmitGraph;
 use crate::queue::{DryRunQueue, Queue, TaskclusterQueue};
-use crate::scheduler::{Outcome, Plan};
+use crate::scheduler::{Bodies, Outcome, Plan};
 use crate::state::{Header, StateLog};
 use crate::time::Instant;
 use sha2::{Digest, Sha256};
@@ -155,7 +155,15 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     check_flags(opts)?;
     let (bytes, source) = read_input(opts.input.as_deref())?;
     let input_sha256 = hex::encode(Sha256::digest(&bytes));
-    let mut graph = SubmitGraph::read(bytes.as_slice(), &source)?;
+    // task-graph.json needs the task records whole; without artifacts only the definitions
+    // are needed, and those are held as text (a fraction of the memory of parsed values).
+    let (mut graph, definition_texts) = match &opts.artifacts {
+        Some(_) => (SubmitGraph::read(bytes.as_slice(), &source)?, None),
+        None => {
+            let (graph, texts) = SubmitGraph::read_lean(bytes.as_slice(), &source)?;
+            (graph, Some(texts))
+        }
+    };
     drop(bytes);
     if graph.is_empty() {
         log.warn(format!("{source} has no tasks: nothing to create (did an upstream stage fail?)"));
@@ -176,10 +184,9 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     // Every body is made (and so checked) before anything is written.
     let submission = Submission { decision_task_id: decision_task_id.clone(), scheduler_id: scheduler_id.clone(), now };
     let copies = (0..graph.len()).map(|i| definition::copies(&graph, i)).collect::<anyhow::Result<Vec<_>>>()?;
-    // task-graph.json needs the input definitions; without artifacts they are not kept.
-    let definitions = match &opts.artifacts {
-        Some(_) => definition::task_definitions(&graph, &submission)?,
-        None => definition::take_task_definitions(&mut graph, &submission)?,
+    let bodies = match definition_texts {
+        None => Made::Values(definition::task_definitions(&graph, &submission)?),
+        Some(texts) => Made::Serialized(definition::serialized_bodies(&graph, texts, &submission)?),
     };
     let artifact_inputs = opts.artifacts.as_ref().map(|_| read_artifact_inputs(opts)).transpose()?;
 
@@ -217,7 +224,8 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
     let queue = queue.open(resumed)?;
     let plan = Plan {
         graph: &graph,
-        definitions: &definitions,
+        // The bodies go to `submit_bodies` apart.
+        definitions: &[],
         copies: &copies,
         // A dry run sends one request at a time, so that the file's order is deterministic.
         concurrency: if queue.is_dry_run() { 1 } else { opts.concurrency },
@@ -232,8 +240,24 @@ pub fn run(opts: &Opts, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<
         describe_target(&*queue)
     ));
     let started = std::time::Instant::now();
-    let outcome = scheduler::submit(&plan, &*queue, state.as_mut(), &log)?;
+    let outcome = scheduler::submit_bodies(&plan, bodies.as_bodies(), &*queue, state.as_mut(), &log)?;
     report(&outcome, &graph, &*queue, started.elapsed(), &log)
+}
+
+/// The createTask bodies, as values (when the artifacts need the records whole anyway) or as
+/// compact JSON text.
+enum Made {
+    Values(Vec<serde_json::Value>),
+    Serialized(Vec<Box<str>>),
+}
+
+impl Made {
+    fn as_bodies(&self) -> Bodies<'_> {
+        match self {
+            Made::Values(values) => Bodies::Values(values),
+            Made::Serialized(texts) => Bodies::Serialized(texts),
+        }
+    }
 }
 
 /// Flags clap cannot check.

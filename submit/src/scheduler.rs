@@ -16,6 +16,7 @@ use crate::progress::{Counts, Progress, Style};
 use crate::queue::{CreateError, Queue};
 use crate::state::StateLog;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::sync::mpsc;
@@ -78,6 +79,37 @@ pub struct Plan<'a> {
     pub progress: Style,
 }
 
+/// The createTask bodies of a run, by task position.
+#[derive(Clone, Copy, Debug)]
+pub enum Bodies<'a> {
+    /// As JSON values (what [`Plan::definitions`] holds).
+    Values(&'a [Value]),
+    /// As compact JSON text ([`crate::definition::serialized_bodies`]), a fraction of the
+    /// memory; each is parsed back (the same value) when its request is made.
+    Serialized(&'a [Box<str>]),
+}
+
+impl Bodies<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Bodies::Values(values) => values.len(),
+            Bodies::Serialized(texts) => texts.len(),
+        }
+    }
+
+    /// The body of task `i`; an error names what is wrong (`check_plan` rules out a missing one).
+    fn get(&self, i: usize) -> Result<Cow<'_, Value>, String> {
+        let missing = || format!("no createTask body for task position {i}");
+        match self {
+            Bodies::Values(values) => values.get(i).map(Cow::Borrowed).ok_or_else(missing),
+            Bodies::Serialized(texts) => {
+                let text = texts.get(i).ok_or_else(missing)?;
+                serde_json::from_str(text).map(Cow::Owned).map_err(|e| format!("createTask body: {e}"))
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Status {
     Waiting,
@@ -101,8 +133,20 @@ struct Book<'a> {
 }
 
 /// Create every task of `plan` on `queue`, logging acknowledgements to `state`.
-pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, log: &Log) -> anyhow::Result<Outcome> {
-    check_plan(plan)?;
+pub fn submit(plan: &Plan, queue: &dyn Queue, state: Option<&mut StateLog>, log: &Log) -> anyhow::Result<Outcome> {
+    submit_bodies(plan, Bodies::Values(plan.definitions), queue, state, log)
+}
+
+/// [`submit`] with the bodies given apart (`plan.definitions` is not read; tg-submit passes
+/// them serialized to hold less memory).
+pub fn submit_bodies(
+    plan: &Plan,
+    bodies: Bodies,
+    queue: &dyn Queue,
+    mut state: Option<&mut StateLog>,
+    log: &Log,
+) -> anyhow::Result<Outcome> {
+    check_plan(plan, bodies)?;
     let graph = plan.graph;
     let already = state.as_ref().map(|s| s.created.clone()).unwrap_or_default();
     let total_requests = plan.copies.iter().map(|&c| c as usize).sum();
@@ -130,7 +174,7 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
         for _ in 0..concurrency.min(book.total_requests.max(1)) {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
-            scope.spawn(move || worker(plan, queue, job_rx, done_tx));
+            scope.spawn(move || worker(plan, bodies, queue, job_rx, done_tx));
         }
         drop(done_tx);
         let mut unlogged: Vec<String> = Vec::new();
@@ -167,11 +211,11 @@ pub fn submit(plan: &Plan, queue: &dyn Queue, mut state: Option<&mut StateLog>, 
 
 /// One definition, one copy count, one taskId and one edge list per task of the graph: the
 /// bookkeeping below looks them up by task position.
-fn check_plan(plan: &Plan) -> anyhow::Result<()> {
+fn check_plan(plan: &Plan, bodies: Bodies) -> anyhow::Result<()> {
     let graph = plan.graph;
     let n = graph.len();
     let lengths = [
-        ("definitions", plan.definitions.len()),
+        ("definitions", bodies.len()),
         ("copy counts", plan.copies.len()),
         ("taskIds", graph.task_ids.len()),
         ("dependency lists", graph.deps.len()),
@@ -204,6 +248,7 @@ fn flush(queue: &dyn Queue, state: Option<&mut StateLog>, unlogged: &mut Vec<Str
 /// Send requests until the job channel closes.
 fn worker(
     plan: &Plan,
+    bodies: Bodies,
     queue: &dyn Queue,
     jobs: &Mutex<mpsc::Receiver<Job>>,
     done: mpsc::Sender<(Job, Result<(), CreateError>)>,
@@ -215,10 +260,10 @@ fn worker(
         };
         let Ok(job) = job else { return };
         let task_id = duplicate_task_id(plan.graph.task_id(job.task), job.copy);
-        let result = match plan.definitions.get(job.task) {
-            Some(definition) => queue.create_task(&task_id, definition),
-            // `check_plan` makes this unreachable; answering keeps the main thread's count right.
-            None => Err(CreateError::Rejected(format!("no definition for task position {}", job.task))),
+        // An error here is ruled out by `check_plan`; answering keeps the main thread's count right.
+        let result = match bodies.get(job.task) {
+            Ok(definition) => queue.create_task(&task_id, &definition),
+            Err(why) => Err(CreateError::Rejected(why)),
         };
         if done.send((job, result)).is_err() {
             return;

@@ -80,6 +80,21 @@ fn requests_and_artifacts_match_python_taskgraph() {
         if got != expected["create_tasks_sha256"].as_str().unwrap() {
             mismatches.push(format!("{case}: createTask bodies"));
         }
+        // Without --artifacts the records are read lean and the bodies held as text
+        // (`SubmitGraph::read_lean`): the requests must be the same, byte for byte.
+        let lean_queue = out_dir.join("queue-lean");
+        let lean = std::process::Command::new(assert_cmd::cargo::cargo_bin("tg-submit"))
+            .arg("-r").arg(&root).arg("-p").arg(&params)
+            .args(["--now", now, "--decision-task-id", decision, "--dry-run"])
+            .arg("--dry-run-dir").arg(&lean_queue)
+            .arg(out_dir.join("morphed.jsonl"))
+            .env_remove("TASK_ID")
+            .output()
+            .unwrap();
+        assert_eq!(lean.status.code(), Some(0), "{case}: {}", String::from_utf8_lossy(&lean.stderr));
+        if std::fs::read_to_string(lean_queue.join("createTask.jsonl")).unwrap() != requests {
+            mismatches.push(format!("{case}: createTask requests without --artifacts"));
+        }
         for (name, digest) in expected["artifacts_sha256"].as_object().unwrap() {
             let bytes = std::fs::read(art.join(name)).unwrap_or_default();
             if sha256_hex(&bytes) != digest.as_str().unwrap() {
