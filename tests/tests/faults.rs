@@ -220,8 +220,8 @@ fn output_to_a_full_disk_is_exit_2_with_a_message() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{bin} > /dev/full: {:?}: {stderr}", out.status);
         assert!(
-            stderr.contains(&format!("{bin}: error: ")) && stderr.contains("No space left on device"),
-            "{bin} > /dev/full: {stderr}"
+            stderr.contains(&format!("{bin}: error: writing stdout: No space left on device")),
+            "{bin} > /dev/full: the error must name stdout: {stderr}"
         );
     }
 }

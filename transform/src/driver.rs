@@ -265,7 +265,7 @@ fn run_batch_safe(config: &TransformConfig<'_>, dicts: &[TaskDict]) -> bool {
     let prefix = format!("{}-", config.kind);
     dicts.iter().all(|d| {
         let in_kind_dep = match d.get("dependencies") {
-            Some(Value::Object(deps)) => deps.values().any(|v| v.as_str().map_or(true, |l| l.starts_with(&prefix))),
+            Some(Value::Object(deps)) => deps.values().any(|v| v.as_str().is_none_or(|l| l.starts_with(&prefix))),
             _ => false,
         };
         let own_fetch = match d.get("fetches") {

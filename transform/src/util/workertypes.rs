@@ -77,13 +77,19 @@ pub fn get_worker_type(graph_config: &GraphConfig, alias: &str, level: &str) -> 
 /// lookup evaluates the aliases table. Shared by the threads of a step.
 #[derive(Default)]
 pub struct Memo {
-    implementations: Mutex<HashMap<String, Result<(String, Option<String>), String>>>,
-    worker_types: Mutex<HashMap<(String, String), Result<(String, String), String>>>,
+    implementations: Mutex<HashMap<String, Implementation>>,
+    worker_types: Mutex<HashMap<(String, String), WorkerType>>,
 }
+
+/// A [`worker_type_implementation`] result: (implementation, OS) or the error.
+type Implementation = Result<(String, Option<String>), String>;
+
+/// A [`get_worker_type`] result: (provisioner, worker type) or the error.
+type WorkerType = Result<(String, String), String>;
 
 impl Memo {
     /// [`worker_type_implementation`], remembered.
-    pub fn implementation(&self, graph_config: &GraphConfig, worker_type: &str) -> Result<(String, Option<String>), String> {
+    pub fn implementation(&self, graph_config: &GraphConfig, worker_type: &str) -> Implementation {
         if let Some(found) = self.implementations.lock().ok().and_then(|m| m.get(worker_type).cloned()) {
             return found;
         }
@@ -95,7 +101,7 @@ impl Memo {
     }
 
     /// [`get_worker_type`], remembered.
-    pub fn worker_type(&self, graph_config: &GraphConfig, alias: &str, level: &str) -> Result<(String, String), String> {
+    pub fn worker_type(&self, graph_config: &GraphConfig, alias: &str, level: &str) -> WorkerType {
         let key = (alias.to_string(), level.to_string());
         if let Some(found) = self.worker_types.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return found;
