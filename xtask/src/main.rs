@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's own commands, in Rust so they run wherever cargo does.
 //!
-//! - `ci`: what `.ci/run` runs: release build, the whole test suite, and the fidelity figures.
+//! - `ci`: what `.ci/run` runs: release build, clippy (the no-panic lints), the whole test suite and the fidelity figures.
 //! - `fidelity [STAGE]`: `../shared/tools/fidelity.py` on the release binaries.
 //! - `demo`: the README's main command: the pipeline end to end on the embedded `kinds/`.
 //! - `golden`: regenerate the Python reference outputs for `kinds/` (needs taskgraph 24.5.1).
@@ -137,6 +137,9 @@ fn cargo() -> Command {
 
 fn ci(_root: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "--workspace", "--bins"]))?;
+    // The library crates deny unwrap/expect/panic/indexing outside tests (`#![cfg_attr(not(test),
+    // deny(...))]` at the top of each lib.rs and main.rs): clippy is what enforces it.
+    run(cargo().args(["clippy", "--workspace", "--lib", "--bins", "--no-deps"]))?;
     // The tests include tests/tests/realworld.rs, which runs ../shared/tools/fidelity.py for
     // full, target-graph and morphed on the release binaries and asserts every task identical.
     run(cargo().args(["test", "--release", "--workspace", "--no-fail-fast"]))
