@@ -28,6 +28,8 @@ impl GraphConfig {
         if !path.is_file() {
             return Err(usage(format!("couldn't find taskgraph configuration: {}", path.display())));
         }
+        let unread = GraphConfig { config: Map::new(), root_dir: root.to_path_buf() };
+        crate::confine::confine(&unread, &path, "graph configuration")?;
         let value = crate::yaml::load_file(&path)?;
         let source = path.display().to_string();
         let Value::Object(config) = value else {

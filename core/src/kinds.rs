@@ -3,7 +3,9 @@
 //! A kind is a subdirectory of `ROOT/kinds` holding a `kind.yml`. Kinds load in post-order of
 //! their `kind-dependencies` (a kind after every kind it depends on); ties are broken by name so
 //! the order is deterministic. `-k KIND` keeps the named kinds, `docker-image` (taskgraph's
-//! implicit dependency) and their transitive kind-dependencies.
+//! implicit dependency) and their transitive kind-dependencies. A `kind.yml` (or kind
+//! directory) that resolves outside the repository, through `..` in a kind-dependency or a
+//! symlink, is an error ([`crate::confine`]).
 
 use crate::config::GraphConfig;
 use crate::error::{bad_input, usage};
@@ -51,6 +53,7 @@ pub fn load_kind(config: &GraphConfig, name: &str) -> anyhow::Result<Option<Kind
     if !file.is_file() {
         return Ok(None);
     }
+    crate::confine::confine(config, &file, format_args!("kind {}", crate::quote::capped(name)))?;
     let value = crate::yaml::load_file(&file)?;
     let Value::Object(map) = value else {
         return Err(bad_input(format!("{}: kind {name}: expected a mapping", file.display())));

@@ -18,6 +18,7 @@ mod alloc;
 pub mod canonical;
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod error;
 pub mod graph;
 pub mod item;

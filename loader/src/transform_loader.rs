@@ -14,7 +14,9 @@
 //! Python accepts any *falsy* `task-defaults` (null, `{}`, `[]`, `""`, `0`, `false`) as "no
 //! defaults" and fails on any other non-mapping, on a non-mapping task, on a non-mapping
 //! `tasks-from` file and on `tasks: null`; so do we, with a message naming file, kind and task.
-//! One deliberate addition: the same task name twice in a kind (across `tasks:` and
+//! Deliberate differences: a `tasks-from` file that resolves outside the repository (through
+//! `..`, an absolute path or a symlink) is refused ([`tg_core::confine`]), where taskgraph reads
+//! it; and the same task name twice in a kind (across `tasks:` and
 //! `tasks-from` files) is an error here, where taskgraph fails later on the duplicate label.
 
 use std::collections::BTreeMap;
@@ -22,6 +24,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 use tg_core::config::type_name;
+use tg_core::confine::RepoRoot;
 use tg_core::error::bad_input;
 use tg_core::quote::capped;
 use tg_core::item::Item;
@@ -39,8 +42,10 @@ pub fn load_kind_items(kind: &Kind) -> anyhow::Result<Vec<Item>> {
     for (name, task) in kind_tasks(kind, &kind_file)? {
         items.push(&kind_file, KIND_FILE, name, task, defaults)?;
     }
+    let mut repo: Option<RepoRoot> = None;
     for filename in tasks_from(kind) {
         let file = kind.path.join(filename);
+        confine_tasks_file(&mut repo, kind, &kind_file, &file, filename)?;
         let mut tasks = load_tasks_file(kind, &file, filename)?;
         let own_defaults = tasks.shift_remove("task-defaults");
         let file_defaults = file_defaults(kind, &file, defaults, own_defaults)?;
@@ -144,6 +149,24 @@ fn tasks_from(kind: &Kind) -> impl Iterator<Item = &str> {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
+}
+
+/// A `tasks-from` file must resolve inside the repository ([`tg_core::confine`]; taskgraph
+/// itself would read it anywhere). The repository root is found once per kind, on first use.
+fn confine_tasks_file(repo: &mut Option<RepoRoot>, kind: &Kind, kind_file: &Path, file: &Path, filename: &str) -> anyhow::Result<()> {
+    let root = match repo {
+        Some(root) => root,
+        None => repo.insert(RepoRoot::new(&kind_repo_root(kind))?),
+    };
+    root.check(file, format_args!("{}: kind {}: tasks-from {}", kind_file.display(), kind.name, capped(filename)))
+}
+
+/// The repository root above a kind directory (`ROOT/kinds/<kind>`): the first ancestor with
+/// `.git` or `.hg`, else the parent of ROOT, as [`tg_core::config::GraphConfig::vcs_root`].
+fn kind_repo_root(kind: &Kind) -> std::path::PathBuf {
+    let kinds_root = kind.path.parent().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let config = tg_core::config::GraphConfig { config: Map::new(), root_dir: kinds_root.to_path_buf() };
+    config.vcs_root()
 }
 
 /// Read one `tasks-from` file, which must exist and hold a mapping.

@@ -168,7 +168,7 @@ fn run_kinds(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extension
             log,
         };
         let steps = plan(kind, names)?;
-        let keep = !streaming || kinds[position + 1..].iter().any(|later| later.dependencies().contains(&kind.name));
+        let keep = !streaming || kinds.iter().skip(position + 1).any(|later| later.dependencies().contains(&kind.name));
         let batched = if streaming && ext.worker.is_none() && ext.tracer.is_none() && batchable(&steps) {
             run_kind_batched(&steps, &config, inputs.clone(), keep)
         } else {

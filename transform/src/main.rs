@@ -4,6 +4,8 @@
 //! hook) runs in one Python worker for the whole run (see [`tg_transform::driver`]); the
 //! parameters are then the ones Python taskgraph resolves (project schema and defaults).
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
@@ -66,7 +68,7 @@ fn main() -> ExitCode {
         } else {
             StageContext::load(&args.common, args.allow_unknown_parameters)?
         };
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, tg_core::output::stdout());
         let count = driver::transform_items_streaming(&ctx, items, log, &mut ext, &mut |text| Ok(out.write_all(text)?))?;
         drop(ext);
         out.flush()?;

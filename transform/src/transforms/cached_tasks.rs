@@ -63,11 +63,13 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
                 continue;
             }
             let j = index_of(dep).ok_or_else(|| {
-                task_error(config, task, format!("dependency {dep} names this kind but no task of it (KeyError: '{dep}')"))
+                task_error(config, task, format!("dependency {dep} names this kind but no task of it (KeyError: '{dep}')", dep = tg_core::quote::capped(dep)))
             })?;
-            if !parents[i].contains(&j) {
-                parents[i].push(j);
-                children[j].push(i);
+            // i and j are both indices of `pending`, which sized both lists.
+            let (Some(mine), Some(theirs)) = (parents.get_mut(i), children.get_mut(j)) else { continue };
+            if !mine.contains(&j) {
+                mine.push(j);
+                theirs.push(i);
             }
         }
     }
@@ -76,13 +78,14 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
     }
 
     let mut indegree: Vec<usize> = parents.iter().map(Vec::len).collect();
-    let mut queue: VecDeque<usize> = (0..labels.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut queue: VecDeque<usize> = indegree.iter().enumerate().filter(|(_, &d)| d == 0).map(|(i, _)| i).collect();
     let mut order = Vec::with_capacity(labels.len());
     while let Some(i) = queue.pop_front() {
         order.push(i);
-        for &c in &children[i] {
-            indegree[c] -= 1;
-            if indegree[c] == 0 {
+        for &c in children.get(i).map(Vec::as_slice).unwrap_or_default() {
+            let Some(d) = indegree.get_mut(c) else { continue };
+            *d -= 1;
+            if *d == 0 {
                 queue.push_back(c);
             }
         }
@@ -90,7 +93,7 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
     if order.len() != labels.len() {
         // Named as Python prints the set (its order under PYTHONHASHSEED=0).
         let nodes = python_set_order(&labels);
-        let loopy: Vec<&String> = nodes.iter().filter(|l| index_of(l).is_some_and(|i| indegree[i] > 0)).collect();
+        let loopy: Vec<&String> = nodes.iter().filter(|l| index_of(l).and_then(|i| indegree.get(i)).is_some_and(|&d| d > 0)).collect();
         let loopy = python_set_order(&loopy);
         let shown: Vec<String> = loopy.iter().map(|l| python_repr(&Value::String(l.clone()))).collect();
         return Err(tg_core::bad_input(format!(
@@ -100,7 +103,7 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
         )));
     }
     let mut slots: Vec<Option<TaskDict>> = pending.into_values().map(Some).collect();
-    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+    Ok(order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect())
 }
 
 /// The `cache` description of a task: (type, name, digest-data).

@@ -9,7 +9,8 @@
 //!   * `from-parameters` ({var: str | [str]}): `var` takes the parameter at a dotted path; with a
 //!     list, the first path whose value is not null (none: `var` stays unset);
 //!   * `from-file` (str): a YAML mapping of values (path relative to the repository root, which
-//!     is where taskgraph runs);
+//!     is where taskgraph runs; unlike taskgraph, it must resolve inside the repository:
+//!     [`tg_core::confine`]);
 //!   * `from-object` (any mapping): literal values;
 //!   * `from-custom` ([str]): providers registered by project code; none is built in, so any
 //!     name is an error, as in taskgraph without a registration;
@@ -114,6 +115,8 @@ fn params_context(config: &TransformConfig<'_>, spec: Option<Value>) -> Result<M
 /// `from-file`: the YAML mapping at `path`, relative to the repository root.
 fn file_context(config: &TransformConfig<'_>, path: &str) -> Result<Map<String, Value>, String> {
     let full = config.graph_config.vcs_root().join(path);
+    tg_core::confine::confine(config.graph_config, &full, format_args!("task-context.from-file {}", tg_core::quote::capped(path)))
+        .map_err(|e| e.to_string())?;
     match tg_core::yaml::load_file(&full).map_err(|e| format!("from-file: {}", tg_core::cli::render_chain(&e)))? {
         Value::Object(m) => Ok(m),
         Value::Null => Err(format!("from-file {path}: 'NoneType' object is not iterable")),

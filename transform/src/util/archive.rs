@@ -84,7 +84,7 @@ fn number_field(n: u64, digits: usize, gnu: bool) -> Option<Vec<u8>> {
 
 /// tarfile's `stn`: `s` truncated to `length` bytes and NUL-padded.
 fn string_field(s: &[u8], length: usize) -> Vec<u8> {
-    let mut out = s[..s.len().min(length)].to_vec();
+    let mut out = s.get(..length).unwrap_or(s).to_vec();
     out.resize(length, 0);
     out
 }
@@ -120,9 +120,10 @@ fn header_block(h: &Header<'_>) -> io::Result<Vec<u8>> {
     buf.extend(num(0, 8)?); // devminor
     buf.extend(string_field(b"", 155)); // prefix
     buf.resize(BLOCKSIZE, 0);
-    let chksum: u32 = 256 + buf[..148].iter().chain(&buf[156..]).map(|&b| u32::from(b)).sum::<u32>();
+    // The checksum counts its own field (bytes 148..156) as 8 spaces: the placeholder above.
+    let chksum: u32 = buf.iter().map(|&b| u32::from(b)).sum();
     let field = format!("{chksum:06o}\0");
-    buf[148..148 + field.len()].copy_from_slice(field.as_bytes());
+    buf.get_mut(148..148 + field.len()).ok_or_else(overflow)?.copy_from_slice(field.as_bytes());
     Ok(buf)
 }
 

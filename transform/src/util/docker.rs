@@ -14,6 +14,10 @@
 //!   under it) under `topsrcdir/PATH[/...]`;
 //! * for a `# %include-run-task` line, taskgraph's shipped run-task files under `run-task/`
 //!   (with their package modes), and four `COPY` lines appended to the Dockerfile after it.
+//!
+//! Every path read here (the context directory from `definition`, the Dockerfile, each file of
+//! the context, each `# %include`) must resolve, symlinks and `..` included, inside the
+//! repository ([`tg_core::confine`]); taskgraph itself would follow such a path anywhere.
 
 use super::archive::{write_tar, MemberData, TarMember};
 use super::run_task_files;
@@ -26,6 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use tg_core::config::GraphConfig;
+use tg_core::confine::RepoRoot;
 
 /// The `COPY` lines `# %include-run-task` appends (taskgraph's `RUN_TASK_SNIPPET`).
 const RUN_TASK_SNIPPET: &[&str] = &[
@@ -88,8 +93,10 @@ fn walk_into(dir: &Path, prefix: &[u8], out: &mut Vec<(Vec<u8>, PathBuf)>) {
     }
 }
 
-/// A member read from disk (`os.stat` follows symlinks; a dangling one is an error).
-fn file_member(name: Vec<u8>, path: PathBuf) -> anyhow::Result<TarMember> {
+/// A member read from disk (`os.stat` follows symlinks; a dangling one is an error). It must
+/// resolve inside the repository: a symlink to a file outside it is refused.
+fn file_member(repo: &RepoRoot, name: Vec<u8>, path: PathBuf) -> anyhow::Result<TarMember> {
+    repo.check(&path, "context file")?;
     let meta = fs::metadata(&path).map_err(|e| tg_core::bad_input(format!("{}: {e}", path.display())))?;
     Ok(TarMember { name, mode: meta.mode(), data: MemberData::File { path, size: meta.size() } })
 }
@@ -196,13 +203,17 @@ fn context_files(
     let top = topsrcdir.to_str().ok_or_else(|| bad(format!("{}: path is not UTF-8", topsrcdir.display())))?;
     let top = normpath(top);
     let context = PathBuf::from(posix_join(&top, &on_disk(context_dir)));
+    let repo = RepoRoot::new(topsrcdir)?;
+    repo.check(&context, "definition")?;
 
     let mut files = ArchiveFiles::new();
     for (rel, path) in walk_files(&context) {
-        files.insert(rel.clone(), file_member(rel, path)?);
+        files.insert(rel.clone(), file_member(&repo, rel, path)?);
     }
 
-    let dockerfile = read_dockerfile(&context.join("Dockerfile"))?;
+    let dockerfile_path = context.join("Dockerfile");
+    repo.check(&dockerfile_path, "Dockerfile")?;
+    let dockerfile = read_dockerfile(&dockerfile_path)?;
     let mut replace: Vec<ArgReplace> = Vec::new();
     let mut content = String::with_capacity(dockerfile.len());
     for original in dockerfile.split_inclusive('\n') {
@@ -233,14 +244,20 @@ fn context_files(
             continue;
         }
         let include = python_strip(&line.chars().skip(11).collect::<String>()).to_string();
-        add_include(&mut files, &top, &include, on_disk)?;
+        add_include(&mut files, &repo, &top, &include, on_disk)?;
     }
     files.insert(b"Dockerfile".to_vec(), TarMember::bytes(&b"Dockerfile"[..], 0o644, content.into_bytes()));
     Ok(files)
 }
 
 /// One `# %include PATH`: a file, or every file under a directory.
-fn add_include(files: &mut ArchiveFiles, top: &str, include: &str, on_disk: &dyn Fn(&str) -> String) -> anyhow::Result<()> {
+fn add_include(
+    files: &mut ArchiveFiles,
+    repo: &RepoRoot,
+    top: &str,
+    include: &str,
+    on_disk: &dyn Fn(&str) -> String,
+) -> anyhow::Result<()> {
     let bad = |m: String| tg_core::bad_input(m);
     if include.starts_with('/') {
         return Err(bad(format!("extra include path cannot be absolute: {include}")));
@@ -250,6 +267,7 @@ fn add_include(files: &mut ArchiveFiles, top: &str, include: &str, on_disk: &dyn
         return Err(bad(format!("extra include path outside topsrcdir: {include}")));
     }
     let path = PathBuf::from(&fs_path);
+    repo.check(&path, format_args!("# %include {}", tg_core::quote::capped(include)))?;
     if !path.exists() {
         return Err(bad(format!("extra include path does not exist: {include}")));
     }
@@ -261,11 +279,11 @@ fn add_include(files: &mut ArchiveFiles, top: &str, include: &str, on_disk: &dyn
                 archive.push(b'/');
             }
             archive.extend_from_slice(&rel);
-            files.insert(archive.clone(), file_member(archive, source)?);
+            files.insert(archive.clone(), file_member(repo, archive, source)?);
         }
     } else {
         let archive = base.into_bytes();
-        files.insert(archive.clone(), file_member(archive, path)?);
+        files.insert(archive.clone(), file_member(repo, archive, path)?);
     }
     Ok(())
 }
@@ -307,7 +325,8 @@ struct HashingWriter<'a> {
 impl Write for HashingWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
+        let written = buf.get(..n).ok_or_else(|| io::Error::other("writer reported more bytes written than it was given"))?;
+        self.hash.update(written);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -371,7 +390,9 @@ pub fn parse_volumes_in(image_dir: &Path) -> anyhow::Result<BTreeSet<String>> {
 /// taskgraph's `parse_volumes(image, graph_config)`.
 pub fn parse_volumes(image: &str, graph_config: &GraphConfig) -> anyhow::Result<BTreeSet<String>> {
     let paths = image_paths(graph_config)?;
-    parse_volumes_in(&image_path(image, &paths, graph_config))
+    let dir = image_path(image, &paths, graph_config);
+    tg_core::confine::confine(graph_config, &dir.join("Dockerfile"), format_args!("docker image {}: Dockerfile", tg_core::quote::capped(image)))?;
+    parse_volumes_in(&dir)
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ pub fn format(template: &str, fields: &Map<String, Value>) -> Result<String, Str
     let bytes = template.as_bytes();
     let mut out = String::with_capacity(template.len() + 16);
     let (mut i, mut literal) = (0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b @ (b'{' | b'}') if bytes.get(i + 1) == Some(&b) => {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'{' | b'}' if bytes.get(i + 1) == Some(&byte) => {
                 out.push_str(&template[literal..=i]);
                 i += 2;
                 literal = i;

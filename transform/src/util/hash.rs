@@ -5,7 +5,8 @@
 //! --name-only HEAD`, run at the repository root), matched with taskgraph's `mozpath.match`
 //! (`*` within a path component, `**` across directories, a pattern matching a parent directory
 //! matches everything below it). Each pattern must match something. The digest is the sha256 of
-//! `"<sha256 of file> <path>\n"` for every matched file, sorted by path.
+//! `"<sha256 of file> <path>\n"` for every matched file, sorted by path. A matched file that
+//! resolves outside `base_path` (a tracked symlink leading out) is refused ([`tg_core::confine`]).
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -84,9 +85,12 @@ pub fn hash_paths_mapped(
         }
         found.extend(matches);
     }
+    let repo = tg_core::confine::RepoRoot::new(base_path)?;
     let mut h = Sha256::new();
     for path in found {
-        h.update(format!("{} {path}\n", hash_path(&base_path.join(on_disk(path)))?).as_bytes());
+        let file = base_path.join(on_disk(path));
+        repo.check(&file, format_args!("file {} matched by {}", tg_core::quote::capped(path), tg_core::quote::capped(&patterns.join(", "))))?;
+        h.update(format!("{} {path}\n", hash_path(&file)?).as_bytes());
     }
     Ok(hex::encode(h.finalize()))
 }

@@ -90,16 +90,16 @@ fn insert_clean(table: &mut [Slot], hash: i64, item: usize) {
     let mut perturb = hash as u64;
     let mut i = (hash as u64 as usize) & mask;
     loop {
-        if table[i].is_none() {
-            table[i] = Some((hash, item));
+        // i is masked to the table's size; the probe run is only taken when it fits in the table
+        // (CPython's `i + LINEAR_PROBES <= mask`), so both lookups always find their slots.
+        if let Some(slot @ None) = table.get_mut(i) {
+            *slot = Some((hash, item));
             return;
         }
-        if i + LINEAR_PROBES <= mask {
-            for j in 1..=LINEAR_PROBES {
-                if table[i + j].is_none() {
-                    table[i + j] = Some((hash, item));
-                    return;
-                }
+        if let Some(run) = table.get_mut(i + 1..=i + LINEAR_PROBES) {
+            if let Some(slot) = run.iter_mut().find(|slot| slot.is_none()) {
+                *slot = Some((hash, item));
+                return;
             }
         }
         perturb >>= PERTURB_SHIFT;
@@ -114,7 +114,7 @@ pub fn python_set_order<S: AsRef<str>>(items: &[S]) -> Vec<String> {
     for (index, item) in items.iter().enumerate() {
         let text = item.as_ref();
         let hash = python_str_hash(text);
-        let present = table.iter().flatten().any(|(h, i)| *h == hash && items[*i].as_ref() == text);
+        let present = table.iter().flatten().any(|&(h, i)| h == hash && items.get(i).is_some_and(|other| other.as_ref() == text));
         if present {
             continue;
         }
@@ -133,7 +133,7 @@ pub fn python_set_order<S: AsRef<str>>(items: &[S]) -> Vec<String> {
             }
         }
     }
-    table.into_iter().flatten().map(|(_, i)| items[i].as_ref().to_string()).collect()
+    table.into_iter().flatten().filter_map(|(_, i)| items.get(i)).map(|item| item.as_ref().to_string()).collect()
 }
 
 #[cfg(test)]

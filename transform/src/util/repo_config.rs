@@ -62,23 +62,25 @@ pub fn repo_configs(config: &TransformConfig<'_>) -> Result<IndexMap<String, Rep
         Value::Object(m) => Ok(m.clone()),
         _ => Err(format!("taskgraph.repositories.{prefix}: expected a mapping")),
     };
-    let current_prefix = if repositories.len() == 1 {
-        repositories.keys().next().cloned().unwrap_or_default()
-    } else {
-        let project = param(config, "project")?;
-        let matching: Vec<&String> = repositories
-            .iter()
-            .filter(|(_, repo)| {
-                repo.get("project-regex").and_then(Value::as_str).is_some_and(|re| python_match(re, &project))
-            })
-            .map(|(k, _)| k)
-            .collect();
-        if matching.len() != 1 {
-            return Err(format!("Couldn't find repository matching project `{project}`"));
+    let only = if repositories.len() == 1 { repositories.iter().next() } else { None };
+    let (current_prefix, current) = match only {
+        Some(entry) => entry,
+        None => {
+            let project = param(config, "project")?;
+            let matching: Vec<(&String, &Value)> = repositories
+                .iter()
+                .filter(|(_, repo)| {
+                    repo.get("project-regex").and_then(Value::as_str).is_some_and(|re| python_match(re, &project))
+                })
+                .collect();
+            let [entry] = matching.as_slice() else {
+                return Err(format!("Couldn't find repository matching project `{}`", tg_core::quote::capped(&project)));
+            };
+            *entry
         }
-        matching[0].clone()
     };
-    let current = as_map(&current_prefix, &repositories[&current_prefix])?;
+    let current_prefix = current_prefix.clone();
+    let current = as_map(&current_prefix, current)?;
     let mut out = IndexMap::new();
     out.insert(
         current_prefix.clone(),

@@ -169,15 +169,15 @@ fn common_toolchain(config: &TransformConfig<'_>, state: &mut RunState, is_docke
         state.run.insert("exec-with".into(), json!("powershell"));
     }
 
-    let mut command = vec![format!("{srcdir}/{}", pypath::normpath(&script))];
-    command.extend(string_list(state.run.shift_remove("arguments").as_ref(), "arguments")?);
+    let program = format!("{srcdir}/{}", pypath::normpath(&script));
+    let arguments = string_list(state.run.shift_remove("arguments").as_ref(), "arguments")?;
     let command = if is_docker {
-        json!(command)
-    } else if command.len() > 1 {
-        // The first item is left unquoted: it may hold an environment variable on purpose.
-        Value::String(format!("{} {}", command[0], shell::quote(&command[1..])))
+        json!(std::iter::once(program).chain(arguments).collect::<Vec<_>>())
+    } else if arguments.is_empty() {
+        Value::String(program)
     } else {
-        Value::String(command[0].clone())
+        // The program is left unquoted: it may hold an environment variable on purpose.
+        Value::String(format!("{program} {}", shell::quote(&arguments)))
     };
     state.run.insert("command".into(), command);
 

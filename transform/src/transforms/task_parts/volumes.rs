@@ -3,13 +3,15 @@
 //!
 //! An image's directory is `ROOT/docker/<definition>` where `definition` comes from the
 //! docker-image kind's tasks (config.yml `docker-image-kind`, default `docker-image`), else
-//! `ROOT/docker/<name>`. Results are remembered per image for the whole kind.
+//! `ROOT/docker/<name>`. Results are remembered per image for the whole kind. The Dockerfile
+//! must resolve inside the repository ([`tg_core::confine`]).
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tg_core::config::GraphConfig;
+use tg_core::quote::capped;
 
 /// Volumes of in-tree images, read once per image.
 pub struct VolumeCache<'a> {
@@ -29,12 +31,22 @@ impl<'a> VolumeCache<'a> {
                 return found.clone();
             }
         }
-        let result = image_path(self.graph_config, image).and_then(|dir| parse_volumes(&dir.join("Dockerfile")));
+        let result = image_path(self.graph_config, image).and_then(|dir| {
+            let dockerfile = dir.join("Dockerfile");
+            confine(self.graph_config, &dockerfile, format_args!("docker image {}: Dockerfile", capped(image)))?;
+            parse_volumes(&dockerfile)
+        });
         if let Ok(mut cache) = self.images.lock() {
             cache.insert(image.to_string(), result.clone());
         }
         result
     }
+}
+
+/// [`tg_core::confine::confine`] with the error as the message text (these errors are strings
+/// that the caller names the task in).
+fn confine(graph_config: &GraphConfig, path: &std::path::Path, at: impl std::fmt::Display) -> Result<(), String> {
+    tg_core::confine::confine(graph_config, path, at).map_err(|e| e.to_string())
 }
 
 /// `image_path(name)`: the image's context directory.
@@ -44,6 +56,7 @@ fn image_path(graph_config: &GraphConfig, name: &str) -> Result<PathBuf, String>
         _ => "docker-image".to_string(),
     };
     let kind_yml = graph_config.kinds_dir().join(&kind).join("kind.yml");
+    confine(graph_config, &kind_yml, "docker-image-kind")?;
     let config = tg_core::yaml::load_file(&kind_yml).map_err(|e| format!("{e:#}"))?;
     let tasks = config
         .get("tasks")
@@ -69,17 +82,36 @@ fn is_py_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
+/// `bytes` without the leading whitespace (`bytes.lstrip()`).
+fn py_strip_start(mut bytes: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = bytes {
+        if !is_py_space(*first) {
+            break;
+        }
+        bytes = rest;
+    }
+    bytes
+}
+
+/// `bytes` without the whitespace at either end (`bytes.strip()`).
+fn py_strip(bytes: &[u8]) -> &[u8] {
+    let mut bytes = py_strip_start(bytes);
+    while let [rest @ .., last] = bytes {
+        if !is_py_space(*last) {
+            break;
+        }
+        bytes = rest;
+    }
+    bytes
+}
+
 /// `VOLUME a b` lines of a Dockerfile; the JSON array form is refused as taskgraph does.
 fn parse_volumes(dockerfile: &std::path::Path) -> Result<BTreeSet<String>, String> {
     let bytes = std::fs::read(dockerfile).map_err(|e| format!("cannot read {}: {e}", dockerfile.display()))?;
     let mut volumes = BTreeSet::new();
     for line in bytes.split_inclusive(|b| *b == b'\n') {
-        let start = line.iter().position(|b| !is_py_space(*b)).unwrap_or(line.len());
-        let end = line.iter().rposition(|b| !is_py_space(*b)).map_or(start, |i| i + 1);
-        let line = &line[start..end.max(start)];
-        let Some(rest) = line.strip_prefix(b"VOLUME ") else { continue };
-        let rest_start = rest.iter().position(|b| !is_py_space(*b)).unwrap_or(rest.len());
-        let rest = &rest[rest_start..];
+        let Some(rest) = py_strip(line).strip_prefix(b"VOLUME ") else { continue };
+        let rest = py_strip_start(rest);
         if rest.starts_with(b"[") {
             return Err(format!(
                 "{}: cannot parse array syntax for VOLUME; convert to multiple entries",
