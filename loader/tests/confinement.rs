@@ -79,9 +79,14 @@ fn assert_refused(out: &Output, kind: &str, path: &str) {
 
 #[test]
 fn tasks_from_etc_passwd_is_refused() {
-    let stage = Stage::new("passwd");
-    stage.append_to_kind("lint", "tasks-from: ['../../../../etc/passwd']\n");
-    assert_refused(&stage.load(), "lint", "../../../../etc/passwd");
+    // Four levels up from the kind directory is the stage directory (no etc/passwd there: a
+    // missing path outside is refused too); sixteen reach the real /etc/passwd.
+    for (n, levels) in [4, 16].into_iter().enumerate() {
+        let stage = Stage::new(&format!("passwd{n}"));
+        let path = format!("{}etc/passwd", "../".repeat(levels));
+        stage.append_to_kind("lint", &format!("tasks-from: ['{path}']\n"));
+        assert_refused(&stage.load(), "lint", &path);
+    }
 }
 
 #[test]

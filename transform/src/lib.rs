@@ -65,5 +65,6 @@ pub type TransformFn = fn(&TransformConfig<'_>, Vec<TaskDict>) -> anyhow::Result
 
 /// An error inside a transform, naming the kind and task: `kind K, task T: message`.
 pub fn task_error(config: &TransformConfig<'_>, task: &TaskDict, message: impl std::fmt::Display) -> anyhow::Error {
-    tg_core::bad_input(format!("kind {}, task {}: {message}", config.kind, util::task_dict::task_name(task)))
+    let name = tg_core::quote::capped(util::task_dict::task_name(task));
+    tg_core::bad_input(format!("kind {}, task {name}: {message}", config.kind))
 }

@@ -70,3 +70,19 @@ fn bad_run_descriptions_exit_1_naming_kind_task_and_problem() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn a_huge_task_name_is_capped_in_the_error() {
+    let dir = root("huge-name");
+    let name = "n".repeat(100_000);
+    let item = format!(
+        r#"{{"kind":"test","name":"{name}","item":{{"name":"{name}","description":"d","worker-type":"b-linux","worker":{{"docker-image":"python:3","max-run-time":60}},"run":{{"using":"bare"}}}}}}"#
+    );
+    let out = run(&dir, &item).code(1);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let line = stderr.lines().find(|l| l.contains("no functions for run.using 'bare'")).unwrap_or_default();
+    assert!(line.starts_with("tg-transform: error: kind test, task test-nnn"), "stderr was:\n{stderr:.2000}");
+    assert!(line.len() < 1_000, "the error line has {} bytes", line.len());
+    assert!(line.contains("… (100005 bytes)"), "{line}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -340,6 +340,7 @@ impl Write for HashingWriter<'_> {
 pub fn image_paths(graph_config: &GraphConfig) -> anyhow::Result<BTreeMap<String, PathBuf>> {
     let kind = graph_config.get("docker-image-kind").and_then(Value::as_str).unwrap_or("docker-image");
     let path = graph_config.kinds_dir().join(kind).join("kind.yml");
+    tg_core::confine::confine(graph_config, &path, "docker-image-kind")?;
     let config = tg_core::yaml::load_file(&path)?;
     let tasks = config
         .get("tasks")
@@ -398,6 +399,26 @@ pub fn parse_volumes(image: &str, graph_config: &GraphConfig) -> anyhow::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A broken writer that claims to have written more than it was given.
+    struct Overclaiming;
+
+    impl Write for Overclaiming {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len() + 1)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn hashing_writer_refuses_an_overclaiming_writer_without_panicking() {
+        let mut inner = Overclaiming;
+        let mut writer = HashingWriter { hash: Sha256::new(), inner: &mut inner };
+        let err = writer.write(b"abc").unwrap_err();
+        assert!(err.to_string().contains("more bytes written than it was given"), "{err}");
+    }
 
     #[test]
     fn normpath_matches_posixpath() {

@@ -143,4 +143,19 @@ mod tests {
         assert!(parse_volumes(&f).unwrap_err().contains("array syntax"));
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    #[test]
+    fn volume_lines_strip_python_bytes_whitespace() {
+        let dir = std::env::temp_dir().join(format!("tg-volumes-ws-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("Dockerfile");
+        std::fs::write(&f, b"\x0b\x0cVOLUME /v\x0b/w \r\n   \n\x0b\nVOLUME  \t /x\nVOLUME ").unwrap();
+        // Python 3.11, parse_volumes' loop over io.BytesIO(the same bytes): ['/v', '/w', '/x']
+        // (the last line strips to b"VOLUME", which does not start with b"VOLUME ").
+        let v = parse_volumes(&f).unwrap();
+        assert_eq!(v.into_iter().collect::<Vec<_>>(), vec!["/v", "/w", "/x"]);
+        assert_eq!(py_strip(b" \t\x0b\x0c\r\n"), b"");
+        assert_eq!(py_strip(b"\x0ba b\x0c"), b"a b");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
