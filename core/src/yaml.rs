@@ -345,7 +345,7 @@ fn parse_int(text: &str) -> Option<Value> {
     } else if digits.starts_with('0') {
         i128::from_str_radix(&digits, 8).ok()?
     } else if digits.contains(':') {
-        digits.split(':').try_fold(0i128, |acc, part| Some(acc * 60 + part.parse::<i128>().ok()?))?
+        digits.split(':').try_fold(0i128, |acc, part| acc.checked_mul(60)?.checked_add(part.parse::<i128>().ok()?))?
     } else {
         digits.parse().ok()?
     };

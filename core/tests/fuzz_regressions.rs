@@ -88,3 +88,18 @@ fn deeply_nested_json_line_is_an_error() {
     });
     assert!(err.starts_with("<stdin>:1: malformed JSON: recursion limit exceeded"), "{err}");
 }
+
+/// fuzz/artifacts/yaml/crash-ff97290e...: a YAML 1.1 sexagesimal integer with 40 digits before
+/// the colon (`time: 36000000000000200000000004444444444448:2`) overflowed i128 while being
+/// multiplied by 60 and panicked. It now gets what any integer beyond 64 bits gets (it stays a
+/// string), while ordinary base-60 values keep PyYAML's values:
+/// `yaml.safe_load("a: 1:30\nb: 190:20:30\nc: -1:0\n")` is `{'a': 90, 'b': 685230, 'c': -60}`.
+#[test]
+fn huge_sexagesimal_integer_does_not_overflow() {
+    let huge = "36000000000000200000000004444444444448:2";
+    let value = tg_core::yaml::from_str(&format!("time: {huge}\nbig: 99999999999999999999999\n"), "t.yml").unwrap();
+    assert_eq!(value["time"], Value::String(huge.into()));
+    assert_eq!(value["big"], Value::String("99999999999999999999999".into()));
+    let small = tg_core::yaml::from_str("a: 1:30\nb: 190:20:30\nc: -1:0\n", "s.yml").unwrap();
+    assert_eq!(small, serde_json::json!({"a": 90, "b": 685230, "c": -60}));
+}
