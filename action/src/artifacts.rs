@@ -67,7 +67,9 @@ impl ArtifactsDir {
             task_graph.extend(self.read_object(&format!("task-graph-{suffix}.json"))?);
             label_to_taskid.extend(self.read_object(&format!("label-to-taskid-{suffix}.json"))?);
             match self.read_json(&format!("to-run-{suffix}.json"))? {
-                Value::Array(labels) => to_run.extend(labels.into_iter().filter_map(|l| l.as_str().map(str::to_string))),
+                Value::Array(labels) => {
+                    to_run.extend(labels.into_iter().filter_map(|l| l.as_str().map(str::to_string)))
+                }
                 _ => return Err(bad_input(format!("to-run-{suffix}.json: expected a list"))),
             }
         }

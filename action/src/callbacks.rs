@@ -28,8 +28,8 @@ use std::path::PathBuf;
 use tg_core::cli::Log;
 use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, usage};
-use tg_core::quote::capped;
 use tg_core::params::Parameters;
+use tg_core::quote::capped;
 use tg_optimize::index::{EmptyIndex, IndexSource, TaskclusterIndex};
 use tg_optimize::references::ArtifactUrls;
 use tg_optimize::strategy::Registry;
@@ -109,16 +109,24 @@ pub fn dispatch(runner: &mut Runner, request: &Request) -> anyhow::Result<()> {
 
 /// The error for a callback nobody registered, listing the known ones.
 pub fn unknown_callback(name: &str) -> anyhow::Error {
-    bad_input(format!("Unknown callback: {}. Known callbacks: {}", capped(name), crate::registry::callback_names().join(", ")))
+    bad_input(format!(
+        "Unknown callback: {}. Known callbacks: {}",
+        capped(name),
+        crate::registry::callback_names().join(", ")
+    ))
 }
 
 impl Runner<'_> {
     /// The decision's graph and labels (taskgraph's `fetch_graph_and_labels`).
     fn decision(&self, request: &Request) -> anyhow::Result<Decision> {
         match &self.source {
-            DecisionSource::Queue => {
-                decision::fetch(self.services, self.parameters, self.graph_config, request.task_group_id.as_deref(), self.log)
-            }
+            DecisionSource::Queue => decision::fetch(
+                self.services,
+                self.parameters,
+                self.graph_config,
+                request.task_group_id.as_deref(),
+                self.log,
+            ),
             DecisionSource::Dir { dir, task_id } => {
                 let id = task_id.clone().or_else(|| request.task_group_id.clone()).ok_or_else(|| {
                     usage("--decision-dir needs the decision task's id: --decision-task-id or the task group id")
@@ -350,7 +358,9 @@ fn retrigger_multiple(runner: &mut Runner, request: &Request) -> anyhow::Result<
     let requests: Vec<Value> = match request.input.get("requests") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
-        Some(other) => return Err(bad_input(format!("input.requests: expected a list, got {}", capped(&other.to_string())))),
+        Some(other) => {
+            return Err(bad_input(format!("input.requests: expected a list, got {}", capped(&other.to_string()))))
+        }
     };
     let artifacts = runner.artifacts.clone();
     let mut suffixes = Vec::new();
@@ -400,7 +410,9 @@ fn retrigger_decision(runner: &mut Runner, request: &Request) -> anyhow::Result<
     // The definition comes from the queue; a decision directory's task-graph.json never holds
     // the decision task itself, but may hold an action's target.
     let definition = match &runner.source {
-        DecisionSource::Dir { .. } if !runner.services.is_live() => runner.decision(request)?.task_definition(runner.services, task_id)?,
+        DecisionSource::Dir { .. } if !runner.services.is_live() => {
+            runner.decision(request)?.task_definition(runner.services, task_id)?
+        }
         _ => runner.services.task_definition(task_id)?,
     };
     let definition = relativize_datestamps(&definition)?;

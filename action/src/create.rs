@@ -76,12 +76,22 @@ pub struct Creator<'a> {
 impl Creator<'_> {
     /// Create `to_run` and whatever of their dependencies does not exist yet (taskgraph's
     /// `create_tasks`); returns the run's `label -> taskId` (new and reused tasks).
-    pub fn create_tasks(&mut self, to_run: &BTreeSet<String>, suffix: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    pub fn create_tasks(
+        &mut self,
+        to_run: &BTreeSet<String>,
+        suffix: &str,
+    ) -> anyhow::Result<BTreeMap<String, String>> {
         let suffix = if suffix.is_empty() { String::new() } else { format!("-{suffix}") };
         let target = self.target_graph(to_run)?;
         // Strategies the tasks name that are neither built in nor in --strategies: project code
         // (`register_strategy` in the register hook), asked in the Python worker.
-        tg_optimize::project::add_project_strategies(&mut self.registry, &target, &self.graph_config.root_dir, self.parameters, self.log)?;
+        tg_optimize::project::add_project_strategies(
+            &mut self.registry,
+            &target,
+            &self.graph_config.root_dir,
+            self.parameters,
+            self.log,
+        )?;
         let to_run_list: Vec<String> = to_run.iter().cloned().collect();
         let options = tg_optimize::Options {
             parameters: self.optimize_parameters(&to_run_list),
@@ -98,7 +108,8 @@ impl Creator<'_> {
             graph_json.insert(task.task_id.clone().unwrap_or_default(), serde_json::to_value(task)?);
         }
         self.artifacts.write_json(&format!("task-graph{suffix}.json"), &Value::Object(graph_json))?;
-        self.artifacts.write_json(&format!("label-to-taskid{suffix}.json"), &label_map_value(&outcome.label_to_task_id))?;
+        self.artifacts
+            .write_json(&format!("label-to-taskid{suffix}.json"), &label_map_value(&outcome.label_to_task_id))?;
         self.artifacts.write_json(&format!("to-run{suffix}.json"), &json!(to_run_list))?;
         self.submit_graph(tasks)?;
         Ok(outcome.label_to_task_id)
@@ -149,8 +160,11 @@ impl Creator<'_> {
     fn submit_graph(&mut self, tasks: Vec<Task>) -> anyhow::Result<()> {
         let positions = tasks.iter().map(|t| format!("action graph, task {}", t.label)).collect();
         let graph = SubmitGraph::new(tasks, positions)?;
-        let submission =
-            Submission { decision_task_id: self.decision.task_id.clone(), scheduler_id: self.scheduler_id(), now: self.now };
+        let submission = Submission {
+            decision_task_id: self.decision.task_id.clone(),
+            scheduler_id: self.scheduler_id(),
+            now: self.now,
+        };
         let definitions = task_definitions(&graph, &submission)?;
         let copies = (0..graph.len()).map(|i| copies(&graph, i)).collect::<anyhow::Result<Vec<u32>>>()?;
         match &mut self.sink {
@@ -212,9 +226,9 @@ impl Creator<'_> {
             Sink::Print(out) => print_request(&mut **out, &task_id, &definition)?,
             Sink::Queue { queue, .. } => {
                 self.log.info(format!("Creating task with taskId {task_id} for {label}"));
-                queue
-                    .create_task(&task_id, &definition)
-                    .map_err(|e| remote(format!("could not create '{}' ({task_id}): {}", capped(&label), e.message())))?;
+                queue.create_task(&task_id, &definition).map_err(|e| {
+                    remote(format!("could not create '{}' ({task_id}): {}", capped(&label), e.message()))
+                })?;
             }
         }
         self.created += 1;
@@ -272,7 +286,10 @@ fn timestamp_pattern() -> &'static Regex {
 /// Every timestamp of a definition from the queue as `{"relative-datestamp": "<n> seconds"}`
 /// from its `created` (taskgraph's `relativize_datestamps`).
 pub fn relativize_datestamps(definition: &Value) -> anyhow::Result<Value> {
-    let created = definition.get("created").and_then(Value::as_str).ok_or_else(|| bad_input("task definition: created: missing"))?;
+    let created = definition
+        .get("created")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_input("task definition: created: missing"))?;
     let base = Instant::parse(created).map_err(|e| bad_input(format!("task definition: created: {e}")))?;
     relativize(definition, base)
 }
@@ -317,7 +334,8 @@ mod tests {
 
     #[test]
     fn parent_and_dependency_updates() {
-        let mut t: Task = serde_json::from_value(json!({"kind": "k", "label": "l", "task": {"dependencies": ["A"]}})).unwrap();
+        let mut t: Task =
+            serde_json::from_value(json!({"kind": "k", "label": "l", "task": {"dependencies": ["A"]}})).unwrap();
         set_parent(&mut t, "P").unwrap();
         add_dependency(&mut t, "P").unwrap();
         assert_eq!(t.task, json!({"dependencies": ["A", "P"], "extra": {"parent": "P"}}));

@@ -78,7 +78,9 @@ pub fn fetch(
                 log.info(format!("no decision task indexed at {index_path}: using the task group id {group}"));
                 group.to_string()
             }
-            None => return Err(bad_input(format!("no decision task indexed at {index_path} and no task group id given"))),
+            None => {
+                return Err(bad_input(format!("no decision task indexed at {index_path} and no task group id given")))
+            }
         },
     };
     log.info(format!("decision task {task_id}"));
@@ -146,7 +148,8 @@ pub fn read_dir(dir: &Path, task_id: &str) -> anyhow::Result<Decision> {
     let graph_path = dir.join("task-graph.json");
     let mut definitions = BTreeMap::new();
     if graph_path.is_file() {
-        let text = std::fs::read(&graph_path).map_err(|e| usage(format!("cannot read {}: {e}", graph_path.display())))?;
+        let text =
+            std::fs::read(&graph_path).map_err(|e| usage(format!("cannot read {}: {e}", graph_path.display())))?;
         let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&text) else {
             return Err(bad_input(format!("{}: expected a JSON object keyed by taskId", graph_path.display())));
         };
@@ -172,10 +175,15 @@ pub fn parse_full_graph(bytes: &[u8], source: &str) -> anyhow::Result<TaskGraph>
         Ok(Value::Object(map)) if !map.contains_key("label") => {
             let mut tasks = Vec::with_capacity(map.len());
             for (key, value) in map {
-                let task: Task = serde_json::from_value(value)
-                    .map_err(|e| bad_input(format!("{source}: task {}: {}", capped(&key), capped_message(&e.to_string()))))?;
+                let task: Task = serde_json::from_value(value).map_err(|e| {
+                    bad_input(format!("{source}: task {}: {}", capped(&key), capped_message(&e.to_string())))
+                })?;
                 if task.label != key {
-                    return Err(bad_input(format!("{source}: task {}: label is {:?}", capped(&key), capped(&task.label).to_string())));
+                    return Err(bad_input(format!(
+                        "{source}: task {}: label is {:?}",
+                        capped(&key),
+                        capped(&task.label).to_string()
+                    )));
                 }
                 tasks.push(task);
             }
@@ -191,7 +199,8 @@ pub fn parse_full_graph(bytes: &[u8], source: &str) -> anyhow::Result<TaskGraph>
 
 /// A JSON object of label -> taskId.
 pub fn parse_label_map(bytes: &[u8], source: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| bad_input(format!("{source}: malformed JSON: {}", capped_message(&e.to_string()))))?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| bad_input(format!("{source}: malformed JSON: {}", capped_message(&e.to_string()))))?;
     let Value::Object(map) = value else {
         return Err(bad_input(format!("{source}: expected a JSON object of label -> taskId")));
     };
@@ -275,6 +284,9 @@ mod tests {
     #[test]
     fn label_maps_must_hold_strings() {
         assert_eq!(parse_label_map(br#"{"a": "X"}"#, "m").unwrap()["a"], "X");
-        assert_eq!(parse_label_map(br#"{"a": 1}"#, "m").unwrap_err().to_string(), "m: a: expected a taskId string, got 1");
+        assert_eq!(
+            parse_label_map(br#"{"a": 1}"#, "m").unwrap_err().to_string(),
+            "m: a: expected a taskId string, got 1"
+        );
     }
 }

@@ -249,8 +249,9 @@ fn run_request(
     let graph_config = GraphConfig::load(&common.root)?;
     let action = registry::find(&request.callback).ok_or_else(|| callbacks::unknown_callback(&request.callback))?;
     if let Some(schema) = &action.schema {
-        schema::validate(&request.input, schema)
-            .map_err(|e| bad_input(format!("{}: the input does not match the action's schema: {e}", request.callback)))?;
+        schema::validate(&request.input, schema).map_err(|e| {
+            bad_input(format!("{}: the input does not match the action's schema: {e}", request.callback))
+        })?;
     }
     if run.concurrency == 0 {
         return Err(usage("--concurrency must be at least 1"));

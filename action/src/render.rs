@@ -94,10 +94,7 @@ pub fn render_actions_json(
 
 /// A parameter the hook payload needs, as it is (strings stay strings).
 fn required(parameters: &Parameters, key: &str) -> anyhow::Result<Value> {
-    parameters
-        .get(key)
-        .cloned()
-        .ok_or_else(|| bad_input(format!("parameters: {key}: required to render actions.json")))
+    parameters.get(key).cloned().ok_or_else(|| bad_input(format!("parameters: {key}: required to render actions.json")))
 }
 
 /// Python truthiness of an optional parameter.

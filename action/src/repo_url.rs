@@ -20,7 +20,9 @@ pub fn taskcluster_role_prefix(url: &str) -> anyhow::Result<String> {
     let path = path.trim_matches('/');
     let path = path.strip_suffix(".git").unwrap_or(path);
     if host.is_empty() || path.is_empty() {
-        return Err(bad_input(format!("cannot read repository URL {url:?} (expected https://HOST/PATH or git@HOST:PATH)")));
+        return Err(bad_input(format!(
+            "cannot read repository URL {url:?} (expected https://HOST/PATH or git@HOST:PATH)"
+        )));
     }
     Ok(format!("repo:{}/{path}", host.to_ascii_lowercase()))
 }

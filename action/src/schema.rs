@@ -9,13 +9,10 @@ use tg_core::quote::{capped, capped_message};
 /// Check `input` against `schema`; the error names the path (`input.times`) and the rule.
 pub fn validate(input: &Value, schema: &Value) -> Result<(), String> {
     let validator = jsonschema::validator_for(schema).map_err(|e| format!("the action's schema is invalid: {e}"))?;
-    let first = validator
-        .iter_errors(input)
-        .next()
-        .map(|error| {
-            let path = dotted_path(&error.instance_path.to_string());
-            format!("{}: {}", capped(&path), capped_message(&error.to_string()))
-        });
+    let first = validator.iter_errors(input).next().map(|error| {
+        let path = dotted_path(&error.instance_path.to_string());
+        format!("{}: {}", capped(&path), capped_message(&error.to_string()))
+    });
     first.map_or(Ok(()), Err)
 }
 

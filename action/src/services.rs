@@ -135,7 +135,8 @@ impl Services {
         let Some(first) = with_retries(retry, &call, || {
             let mut request = http.get(&url);
             if let Some(creds) = endpoint.credentials() {
-                let header = hawk_get_header(creds, &url).map_err(|e| Attempt::Fatal(remote(format!("{call}: {e}"))))?;
+                let header =
+                    hawk_get_header(creds, &url).map_err(|e| Attempt::Fatal(remote(format!("{call}: {e}"))))?;
                 request = request.header("Authorization", header);
             }
             send(request, &call)
@@ -256,7 +257,11 @@ fn send(request: reqwest::blocking::RequestBuilder, call: &str) -> Result<Answer
 }
 
 /// Run `attempt` until it answers, retrying as the client's policy says.
-fn with_retries(policy: &RetryPolicy, call: &str, mut attempt: impl FnMut() -> Result<Answer, Attempt>) -> anyhow::Result<Answer> {
+fn with_retries(
+    policy: &RetryPolicy,
+    call: &str,
+    mut attempt: impl FnMut() -> Result<Answer, Attempt>,
+) -> anyhow::Result<Answer> {
     let mut n = 0;
     loop {
         match attempt() {

@@ -22,7 +22,12 @@ fn decision_dir(work: &Path) -> (PathBuf, String) {
 
 /// `tg-action test CALLBACK` on the decision directory with `input`; returns the output and
 /// the artifacts directory.
-fn test_mode(work: &Path, callback: &str, input: Option<serde_json::Value>, extra: &[&str]) -> (std::process::Output, PathBuf) {
+fn test_mode(
+    work: &Path,
+    callback: &str,
+    input: Option<serde_json::Value>,
+    extra: &[&str],
+) -> (std::process::Output, PathBuf) {
     let (dir, id) = decision_dir(work);
     let art = work.join(format!("artifacts-{callback}"));
     let _ = std::fs::remove_dir_all(&art);
@@ -76,10 +81,16 @@ fn bad_input_exits_1_and_creates_nothing() {
     let (out, art) = test_mode(&work, "add-new-jobs", Some(json!({"tasks": ["lint-audit"], "times": 101})), &[]);
     assert_refused(&out, &art, 1, "add-new-jobs: the input does not match the action's schema: input.times: 101 is greater than the maximum of 100");
     let (out, art) = test_mode(&work, "add-new-jobs", None, &[]);
-    assert_refused(&out, &art, 1, "add-new-jobs: the input does not match the action's schema: input: null is not of type \"object\"");
+    assert_refused(
+        &out,
+        &art,
+        1,
+        "add-new-jobs: the input does not match the action's schema: input: null is not of type \"object\"",
+    );
     let (out, art) = test_mode(&work, "add-new-jobs", Some(json!({"times": 2})), &[]);
     assert_refused(&out, &art, 1, "input.tasks: required (a list of task labels)");
-    let (out, art) = test_mode(&work, "retrigger-multiple", Some(json!({"requests": [{"tasks": [], "label": "x"}]})), &[]);
+    let (out, art) =
+        test_mode(&work, "retrigger-multiple", Some(json!({"requests": [{"tasks": [], "label": "x"}]})), &[]);
     assert_refused(&out, &art, 1, "retrigger-multiple: the input does not match the action's schema: input.requests[0]: Additional properties are not allowed ('label' was unexpected)");
     let (out, art) = test_mode(&work, "retrigger", Some(json!({"force": true})), &[]);
     assert_refused(&out, &art, 1, "retrigger applies to a task: give the task's id");
@@ -93,8 +104,18 @@ fn bad_input_exits_1_and_creates_nothing() {
         let input = work.join("in.json");
         std::fs::write(&input, r#"{"tasks": ["lint-audit"]}"#).unwrap();
         let args = [
-            "test", "-r", kinds.to_str().unwrap(), "--decision-dir", dir.to_str().unwrap(), "--decision-task-id", "X",
-            "--artifacts", art.to_str().unwrap(), "--input", input.to_str().unwrap(), "add-new-jobs",
+            "test",
+            "-r",
+            kinds.to_str().unwrap(),
+            "--decision-dir",
+            dir.to_str().unwrap(),
+            "--decision-task-id",
+            "X",
+            "--artifacts",
+            art.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "add-new-jobs",
         ];
         (tg_action(&args, &[], &work), art)
     };
@@ -120,7 +141,11 @@ fn environment_mode_reads_action_variables() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("ACTION_TASK_ID: expected a JSON string or null"), "{}", text(&out.stderr));
     // Creating needs Taskcluster; test mode does not.
-    let out = run(&[("ACTION_CALLBACK", "add-new-jobs"), ("ACTION_INPUT", r#"{"tasks": ["lint-audit"]}"#), ("ACTION_TASK_GROUP_ID", "G")]);
+    let out = run(&[
+        ("ACTION_CALLBACK", "add-new-jobs"),
+        ("ACTION_INPUT", r#"{"tasks": ["lint-audit"]}"#),
+        ("ACTION_TASK_GROUP_ID", "G"),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("tg-action test CALLBACK"), "{}", text(&out.stderr));
     // `callback` is the same as no subcommand.
@@ -136,13 +161,21 @@ fn usage_errors_exit_2() {
     let kinds = kinds();
     let input = work.join("input.txt");
     std::fs::write(&input, "{}").unwrap();
-    let out = tg_action(&["test", "-r", kinds.to_str().unwrap(), "--input", input.to_str().unwrap(), "add-new-jobs"], &[], &work);
+    let out = tg_action(
+        &["test", "-r", kinds.to_str().unwrap(), "--input", input.to_str().unwrap(), "add-new-jobs"],
+        &[],
+        &work,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown filename"), "{}", text(&out.stderr));
     // No decision artifacts anywhere.
     let input = work.join("input.json");
     std::fs::write(&input, r#"{"tasks": ["lint-audit"]}"#).unwrap();
-    let out = tg_action(&["test", "-r", kinds.to_str().unwrap(), "--input", input.to_str().unwrap(), "add-new-jobs"], &[], &work);
+    let out = tg_action(
+        &["test", "-r", kinds.to_str().unwrap(), "--input", input.to_str().unwrap(), "add-new-jobs"],
+        &[],
+        &work,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no decision artifacts: pass --decision-dir DIR"), "{}", text(&out.stderr));
     let out = tg_action(&["test", "--no-such-flag"], &[], &work);

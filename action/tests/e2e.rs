@@ -37,7 +37,8 @@ fn existing_task(name: &str, group: &str, state: &str) -> TaskEntry {
 /// The decision: tg-submit creates Python's morphed graph of the example on the server and
 /// writes the decision artifacts, which are then uploaded and indexed.
 fn run_decision(server: &Server, work: &Path) -> BTreeMap<String, String> {
-    let morphed: Value = serde_json::from_str(&std::fs::read_to_string(golden().join("morphed-task-graph.json")).unwrap()).unwrap();
+    let morphed: Value =
+        serde_json::from_str(&std::fs::read_to_string(golden().join("morphed-task-graph.json")).unwrap()).unwrap();
     let mut lines = String::new();
     for task in morphed.as_object().unwrap().values() {
         lines.push_str(&task.to_string());
@@ -119,7 +120,8 @@ fn add_new_jobs_reuses_the_existing_dependency() {
     assert_eq!(def["extra"]["parent"], ACTION);
     // The action's artifacts, as taskgraph's.
     let art = work.join("action-add-new-jobs");
-    let action_l2t: Value = serde_json::from_str(&std::fs::read_to_string(art.join("label-to-taskid.json")).unwrap()).unwrap();
+    let action_l2t: Value =
+        serde_json::from_str(&std::fs::read_to_string(art.join("label-to-taskid.json")).unwrap()).unwrap();
     assert_eq!(
         action_l2t,
         json!({"docker-image-base": l2t["docker-image-base"], "docker-image-build": image, "lint-audit": id})
@@ -148,7 +150,11 @@ fn add_new_jobs_reuses_the_existing_dependency() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = action(&server, &work, "rerun", Some(&l2t["test-unit-linux64-3"]), json!({}));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("No need to rerun test-unit-linux64-3: state 'completed'"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("No need to rerun test-unit-linux64-3: state 'completed'"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(server.world().rerun, [l2t["test-unit-linux64-2"].clone()]);
 
     // cancel, then cancel-all: every incomplete task of the group but the action task itself.
@@ -157,7 +163,10 @@ fn add_new_jobs_reuses_the_existing_dependency() {
     assert_eq!(server.world().cancelled, [l2t["lint-clippy"].clone()]);
     let pending: usize = {
         let w = server.world();
-        w.tasks.iter().filter(|(id, e)| e.group == DECISION && *id != ACTION && matches!(e.state.as_str(), "pending" | "running")).count()
+        w.tasks
+            .iter()
+            .filter(|(id, e)| e.group == DECISION && *id != ACTION && matches!(e.state.as_str(), "pending" | "running"))
+            .count()
     };
     let out = action(&server, &work, "cancel-all", None, Value::Null);
     assert!(out.status.success(), "{}", text(&out.stderr));

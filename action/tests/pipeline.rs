@@ -81,9 +81,25 @@ fn run_both(bin: &Path, work: &Path, decision: &str, labels: &[&str], task_id: O
     let params = d.join("parameters.yml");
     let art = out_dir.join("tg-action-artifacts");
     let args = [
-        "test", "-q", "-r", kinds.to_str().unwrap(), "-p", params.to_str().unwrap(), "--decision-dir", d.to_str().unwrap(),
-        "--decision-task-id", &id, "--input", input.to_str().unwrap(), "--seed", "7", "--now", NOW, "--artifacts",
-        art.to_str().unwrap(), "add-new-jobs",
+        "test",
+        "-q",
+        "-r",
+        kinds.to_str().unwrap(),
+        "-p",
+        params.to_str().unwrap(),
+        "--decision-dir",
+        d.to_str().unwrap(),
+        "--decision-task-id",
+        &id,
+        "--input",
+        input.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--now",
+        NOW,
+        "--artifacts",
+        art.to_str().unwrap(),
+        "add-new-jobs",
     ];
     let env: Vec<(&str, String)> = task_id.map(|t| vec![("TASK_ID", t.to_string())]).unwrap_or_default();
     let ours = tg_action(&args, &env, &out_dir);
@@ -93,7 +109,8 @@ fn run_both(bin: &Path, work: &Path, decision: &str, labels: &[&str], task_id: O
     assert_eq!(text(&ours.stdout), piped, "{decision} {labels:?}: the pipeline's requests differ from tg-action's");
     for name in ["label-to-taskid.json", "to-run.json"] {
         let a: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(art.join(name)).unwrap()).unwrap();
-        let b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("artifacts").join(name)).unwrap()).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join("artifacts").join(name)).unwrap()).unwrap();
         assert_eq!(a, b, "{name}");
     }
 }

@@ -34,7 +34,8 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let ids = world_ids();
-    let list: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixtures().join("cases.json")).unwrap()).unwrap();
+    let list: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("cases.json")).unwrap()).unwrap();
     list.into_iter()
         .map(|c| {
             let d = &ids[c["decision"].as_str().unwrap()];
@@ -56,19 +57,27 @@ fn cases() -> Vec<Case> {
 }
 
 fn expected_result(name: &str) -> (i32, String) {
-    let r: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected").join(name).join("result.json")).unwrap()).unwrap();
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("expected").join(name).join("result.json")).unwrap(),
+    )
+    .unwrap();
     (r["exit"].as_i64().unwrap() as i32, r["last_stderr_line"].as_str().unwrap_or_default().to_string())
 }
 
 /// Run one case in test mode; returns (exit code, stdout, stderr, artifacts dir).
-fn run_case(case: &Case, work: &Path, env: &[(&str, String)], decision_dir: Option<&Path>) -> (i32, String, String, std::path::PathBuf) {
+fn run_case(
+    case: &Case,
+    work: &Path,
+    env: &[(&str, String)],
+    decision_dir: Option<&Path>,
+) -> (i32, String, String, std::path::PathBuf) {
     let dir = work.join(&case.name);
     std::fs::create_dir_all(&dir).unwrap();
     let artifacts = dir.join("artifacts");
     let params = fixtures().join(format!("world/files/parameters-{}.yml", case.decision));
     let kinds = kinds();
-    let mut args: Vec<String> = vec!["test".into(), "-r".into(), kinds.display().to_string(), "-p".into(), params.display().to_string()];
+    let mut args: Vec<String> =
+        vec!["test".into(), "-r".into(), kinds.display().to_string(), "-p".into(), params.display().to_string()];
     args.extend(["--task-group-id".into(), case.group.clone(), "--artifacts".into(), artifacts.display().to_string()]);
     if let Some(t) = &case.task_id {
         args.extend(["--task-id".into(), t.clone()]);
@@ -182,7 +191,8 @@ fn decision_dir_gives_the_same_tasks() {
     std::fs::write(dir.join("task-graph.json"), Value::Object(graph).to_string()).unwrap();
     let mut failed = Vec::new();
     for case in cases().into_iter().filter(|c| {
-        ["add-new-jobs-deps-exist", "add-new-jobs-times", "retrigger-downstream", "rebuild-cached-tasks", "retrigger"].contains(&c.name.as_str())
+        ["add-new-jobs-deps-exist", "add-new-jobs-times", "retrigger-downstream", "rebuild-cached-tasks", "retrigger"]
+            .contains(&c.name.as_str())
     }) {
         let (code, _, stderr, artifacts) = run_case(&case, &work, &[], Some(&dir));
         assert_eq!(code, 0, "{}: {stderr}", case.name);
@@ -213,7 +223,8 @@ fn actions_json_is_byte_identical() {
 
     // As a decision artifact: DIR/actions.json, written as taskgraph's write_artifact (no final newline).
     let art = work.join("artifacts");
-    let out = tg_action(&["render", "-r", &root_s, "-p", &params_s, "--artifacts", &art.display().to_string()], &[], &work);
+    let out =
+        tg_action(&["render", "-r", &root_s, "-p", &params_s, "--artifacts", &art.display().to_string()], &[], &work);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(art.join("actions.json")).unwrap();
     assert_eq!(written + "\n", std::fs::read_to_string(fixtures().join("expected/actions.json")).unwrap());
@@ -226,17 +237,22 @@ fn actions_json_is_byte_identical() {
 
     let config = root.join("config.yml");
     let text_config = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, text_config.replacen("taskgraph:\n", "taskgraph:\n    disabled-actions: [cancel-all, retrigger-decision]\n", 1))
-        .unwrap();
+    std::fs::write(
+        &config,
+        text_config.replacen("taskgraph:\n", "taskgraph:\n    disabled-actions: [cancel-all, retrigger-decision]\n", 1),
+    )
+    .unwrap();
     let out = tg_action(&["render", "-r", &root_s, "-p", &params_s], &[], &work);
     assert_eq!(text(&out.stdout), std::fs::read_to_string(fixtures().join("expected/actions-disabled.json")).unwrap());
 
     // An unknown name in disabled-actions is bad input naming the known ones.
-    std::fs::write(&config, text_config.replacen("taskgraph:\n", "taskgraph:\n    disabled-actions: [nope]\n", 1)).unwrap();
+    std::fs::write(&config, text_config.replacen("taskgraph:\n", "taskgraph:\n    disabled-actions: [nope]\n", 1))
+        .unwrap();
     let out = tg_action(&["render", "-r", &root_s, "-p", &params_s], &[], &work);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("Unknown action(s) in `taskgraph.disabled-actions`: ['nope']. Known actions: ['add-new-jobs', "),
+        text(&out.stderr)
+            .contains("Unknown action(s) in `taskgraph.disabled-actions`: ['nope']. Known actions: ['add-new-jobs', "),
         "{}",
         text(&out.stderr)
     );
@@ -245,7 +261,11 @@ fn actions_json_is_byte_identical() {
     std::fs::write(&config, &text_config).unwrap();
     let out = tg_action(&["render", "-r", &root_s, "-p", &params_s], &[], &work);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains(".taskcluster.yml") && text(&out.stderr).contains("--taskcluster-yml"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(".taskcluster.yml") && text(&out.stderr).contains("--taskcluster-yml"),
+        "{}",
+        text(&out.stderr)
+    );
     let yml = fixtures().join("taskcluster.yml").display().to_string();
     let out = tg_action(&["render", "-r", &root_s, "-p", &params_s, "--taskcluster-yml", &yml], &[], &work);
     assert_eq!(text(&out.stdout), std::fs::read_to_string(fixtures().join("expected/actions.json")).unwrap());

@@ -50,7 +50,8 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, String)>, depth: usize) {
         let path = entry.path();
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
-            let skip = name.starts_with('.') || matches!(name.as_ref(), "__pycache__" | "node_modules" | "venv" | "site-packages");
+            let skip = name.starts_with('.')
+                || matches!(name.as_ref(), "__pycache__" | "node_modules" | "venv" | "site-packages");
             if !skip {
                 collect(&path, out, depth + 1);
             }
@@ -77,12 +78,16 @@ fn registers_name(text: &str, decorator: &str, name: &str) -> bool {
 
 /// Whether the project may replace the built-in target task method `name`.
 pub fn may_replace_target_method(graph_config: &GraphConfig, name: &str) -> bool {
-    may_register(graph_config, |text| text.contains("_target_task_methods") || registers_name(text, "register_target_task", name))
+    may_register(graph_config, |text| {
+        text.contains("_target_task_methods") || registers_name(text, "register_target_task", name)
+    })
 }
 
 /// Whether the project may replace the built-in filter `name`.
 pub fn may_replace_filter(graph_config: &GraphConfig, name: &str) -> bool {
-    may_register(graph_config, |text| text.contains("filter_task_functions") || registers_name(text, "filter_task", name))
+    may_register(graph_config, |text| {
+        text.contains("filter_task_functions") || registers_name(text, "filter_task", name)
+    })
 }
 
 /// Whether the project may register morphs.
@@ -109,7 +114,11 @@ mod tests {
         assert!(registers_name(text, "register_target_task", "mine"));
         assert!(!registers_name(text, "register_target_task", "nothing"));
         assert!(registers_name("register_target_task(NAME)", "register_target_task", "nothing"));
-        assert!(!registers_name("from taskgraph.target_tasks import register_target_task\n", "register_target_task", "default"));
+        assert!(!registers_name(
+            "from taskgraph.target_tasks import register_target_task\n",
+            "register_target_task",
+            "default"
+        ));
         assert!(!registers_name("@filter_task(\"x\")", "filter_task", "target_tasks_method"));
     }
 }

@@ -35,7 +35,11 @@ pub struct ExecContext<'a> {
 }
 
 /// Run `command` over `tasks`; returns the tasks it wrote.
-pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>) -> anyhow::Result<Vec<Map<String, Value>>> {
+pub fn run(
+    command: &str,
+    ctx: &ExecContext<'_>,
+    tasks: Vec<Map<String, Value>>,
+) -> anyhow::Result<Vec<Map<String, Value>>> {
     let mut input = Vec::new();
     for task in &tasks {
         serde_json::to_writer(&mut input, task)?;
@@ -54,7 +58,9 @@ pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>)
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| usage(format!("{}: cannot run sh: {e}", who(ctx.kind, command))))?;
-    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
         return Err(usage(format!("{}: cannot open pipes", who(ctx.kind, command))));
     };
     // Feed stdin and drain stderr on their own threads so no pipe can fill up and block.
@@ -91,7 +97,8 @@ pub fn run(command: &str, ctx: &ExecContext<'_>, tasks: Vec<Map<String, Value>>)
 
 /// The command's stdout as task dicts.
 fn parse_output(out: &[u8], command: &str, kind: &str) -> anyhow::Result<Vec<Map<String, Value>>> {
-    let text = std::str::from_utf8(out).map_err(|e| bad_input(format!("{}: output is not UTF-8: {e}", who(kind, command))))?;
+    let text =
+        std::str::from_utf8(out).map_err(|e| bad_input(format!("{}: output is not UTF-8: {e}", who(kind, command))))?;
     let mut tasks = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -136,7 +143,12 @@ mod tests {
         let params = json!({"level": "3"}).as_object().unwrap().clone();
         let tasks = dicts(json!([{"name": "a"}, {"name": "b", "x": [1, 2]}]));
         assert_eq!(run("cat", &ctx(&params), tasks.clone()).unwrap(), tasks);
-        let out = run(r#"while read -r l; do :; done; printf '{"k":"%s","p":%s}\n' "$TG_KIND" "$TG_PARAMETERS""#, &ctx(&params), tasks).unwrap();
+        let out = run(
+            r#"while read -r l; do :; done; printf '{"k":"%s","p":%s}\n' "$TG_KIND" "$TG_PARAMETERS""#,
+            &ctx(&params),
+            tasks,
+        )
+        .unwrap();
         assert_eq!(Value::Object(out[0].clone()), json!({"k": "k", "p": {"level": "3"}}));
     }
 

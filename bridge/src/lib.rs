@@ -28,7 +28,9 @@ pub mod python;
 pub mod trace;
 pub mod worker;
 
-pub use ops::{LoaderOutput, MorphOutput, Phase, SegmentOutput, StrategyAnswer, StrategyCall, StrategyInfo, TargetFunction};
+pub use ops::{
+    LoaderOutput, MorphOutput, Phase, SegmentOutput, StrategyAnswer, StrategyCall, StrategyInfo, TargetFunction,
+};
 pub use worker::{Registrations, Worker, WorkerOptions};
 
 use serde_json::Value;

@@ -99,7 +99,13 @@ pub struct MorphOutput {
 
 impl Worker {
     /// Set up the kind's `TransformConfig` in the worker.
-    pub fn set_kind(&mut self, kind: &str, path: &Path, config: &Map<String, Value>, dependencies: &[&Task]) -> anyhow::Result<()> {
+    pub fn set_kind(
+        &mut self,
+        kind: &str,
+        path: &Path,
+        config: &Map<String, Value>,
+        dependencies: &[&Task],
+    ) -> anyhow::Result<()> {
         let mut body = Map::new();
         body.insert("kind".into(), json!(kind));
         body.insert("path".into(), json!(path.to_string_lossy()));
@@ -110,7 +116,13 @@ impl Worker {
 
     /// Run the transforms `names` (in order) over `tasks` in the kind set up by
     /// [`set_kind`](Self::set_kind).
-    pub fn run_transforms(&mut self, kind: &str, names: &[String], tasks: Vec<TaskDict>, trace: bool) -> anyhow::Result<SegmentOutput> {
+    pub fn run_transforms(
+        &mut self,
+        kind: &str,
+        names: &[String],
+        tasks: Vec<TaskDict>,
+        trace: bool,
+    ) -> anyhow::Result<SegmentOutput> {
         let mut body = Map::new();
         body.insert("kind".into(), json!(kind));
         body.insert("names".into(), json!(names));
@@ -121,7 +133,9 @@ impl Worker {
         let what = format!("kind {}: python transforms {}", capped(kind), quoted.join(", "));
         let tasks = dict_list(result.get_mut("tasks").map(Value::take), &what)?;
         let steps = match result.get_mut("steps").map(Value::take) {
-            Some(Value::Array(steps)) => Some(steps.into_iter().map(|s| dict_list(Some(s), &what)).collect::<anyhow::Result<Vec<_>>>()?),
+            Some(Value::Array(steps)) => {
+                Some(steps.into_iter().map(|s| dict_list(Some(s), &what)).collect::<anyhow::Result<Vec<_>>>()?)
+            }
             _ => None,
         };
         Ok(SegmentOutput { tasks, steps })
@@ -169,7 +183,15 @@ impl Worker {
         match result.get("labels") {
             Some(Value::Array(a)) => a
                 .iter()
-                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| bad_input(format!("target function {}: returned a non-string label {}", capped(name), capped(&v.to_string())))))
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        bad_input(format!(
+                            "target function {}: returned a non-string label {}",
+                            capped(name),
+                            capped(&v.to_string())
+                        ))
+                    })
+                })
                 .collect(),
             _ => Err(bad_input(format!("target function {}: python returned no labels", capped(name)))),
         }
@@ -184,11 +206,19 @@ impl Worker {
         names
             .iter()
             .map(|name| {
-                let entry = described.and_then(|d| d.get(name)).ok_or_else(|| bad_input(format!("strategy {}: python did not describe it", capped(name))))?;
+                let entry = described
+                    .and_then(|d| d.get(name))
+                    .ok_or_else(|| bad_input(format!("strategy {}: python did not describe it", capped(name))))?;
                 let info = match (entry.get("definition"), entry.get("description")) {
                     (Some(definition), _) => StrategyInfo::Definition(definition.clone()),
                     (None, Some(Value::String(d))) => StrategyInfo::Python { description: d.clone() },
-                    _ => return Err(bad_input(format!("strategy {}: python described it as {}", capped(name), capped(&entry.to_string())))),
+                    _ => {
+                        return Err(bad_input(format!(
+                            "strategy {}: python described it as {}",
+                            capped(name),
+                            capped(&entry.to_string())
+                        )))
+                    }
                 };
                 Ok((name.clone(), info))
             })
@@ -197,7 +227,12 @@ impl Worker {
 
     /// One optimization phase's calls of project strategies, in one round trip. `tasks` are
     /// the tasks the calls name by position.
-    pub fn strategy_calls(&mut self, phase: Phase, tasks: &[&Task], calls: &[StrategyCall]) -> anyhow::Result<Vec<StrategyAnswer>> {
+    pub fn strategy_calls(
+        &mut self,
+        phase: Phase,
+        tasks: &[&Task],
+        calls: &[StrategyCall],
+    ) -> anyhow::Result<Vec<StrategyAnswer>> {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
@@ -214,7 +249,11 @@ impl Worker {
             return Err(bad_input("optimization strategies: python returned no results"));
         };
         if results.len() != calls.len() {
-            return Err(bad_input(format!("optimization strategies: python answered {} of {} calls", results.len(), calls.len())));
+            return Err(bad_input(format!(
+                "optimization strategies: python answered {} of {} calls",
+                results.len(),
+                calls.len()
+            )));
         }
         results
             .iter()
@@ -235,17 +274,28 @@ impl Worker {
 
     /// Run the project's morphs on the morphed graph; returns the tasks after the last morph
     /// (graph order), label -> taskId, and the morphs' names.
-    pub fn morph(&mut self, tasks: &[Task], label_to_task_id: &std::collections::BTreeMap<String, String>) -> anyhow::Result<MorphOutput> {
+    pub fn morph(
+        &mut self,
+        tasks: &[Task],
+        label_to_task_id: &std::collections::BTreeMap<String, String>,
+    ) -> anyhow::Result<MorphOutput> {
         let mut body = Map::new();
         body.insert("tasks".into(), serde_json::to_value(tasks)?);
         body.insert("label_to_taskid".into(), serde_json::to_value(label_to_task_id)?);
         let mut result = self.call("morph", body)?;
         let tasks: Vec<Task> = match result.get_mut("tasks").map(Value::take) {
-            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: a task python returned is not a task: {}", capped_message(&e.to_string()))))?,
+            Some(v) => serde_json::from_value(v).map_err(|e| {
+                bad_input(format!(
+                    "project morphs: a task python returned is not a task: {}",
+                    capped_message(&e.to_string())
+                ))
+            })?,
             None => return Err(bad_input("project morphs: python returned no tasks")),
         };
         let label_to_task_id = match result.get_mut("label_to_taskid").map(Value::take) {
-            Some(v) => serde_json::from_value(v).map_err(|e| bad_input(format!("project morphs: label_to_taskid: {}", capped_message(&e.to_string()))))?,
+            Some(v) => serde_json::from_value(v).map_err(|e| {
+                bad_input(format!("project morphs: label_to_taskid: {}", capped_message(&e.to_string())))
+            })?,
             None => return Err(bad_input("project morphs: python returned no label_to_taskid")),
         };
         let morphs = result

@@ -37,7 +37,8 @@ impl Tracer {
     /// Follow tasks whose final label matches `pattern` (a regex, searched anywhere in the
     /// label), writing to `out`.
     pub fn new(pattern: &str, out: Box<dyn Write + Send>) -> anyhow::Result<Tracer> {
-        let pattern = Regex::new(pattern).map_err(|e| tg_core::usage(format!("--trace: bad regular expression: {e}")))?;
+        let pattern =
+            Regex::new(pattern).map_err(|e| tg_core::usage(format!("--trace: bad regular expression: {e}")))?;
         Ok(Tracer { pattern, out })
     }
 
@@ -296,7 +297,10 @@ mod tests {
             &json!({"a": {"b": 2, "c": [1, 3], "d": "x"}, "l": [1, 2], "x.y": null}),
             &mut out,
         );
-        assert_eq!(out, ["~ a.b: 1 -> 2", "~ a.c[1]: 2 -> 3", "+ a.d = \"x\"", "- gone", "~ l: [1] -> [1,2]", "+ [\"x.y\"] = null"]);
+        assert_eq!(
+            out,
+            ["~ a.b: 1 -> 2", "~ a.c[1]: 2 -> 3", "+ a.d = \"x\"", "- gone", "~ l: [1] -> [1,2]", "+ [\"x.y\"] = null"]
+        );
     }
 
     #[test]
@@ -304,7 +308,11 @@ mod tests {
         let items = dicts(json!([{"name": "t", "v": 1}]));
         let mut kt = KindTrace::new("k", &items);
         kt.record("split", "native", &dicts(json!([{"name": "t-a", "v": 1}, {"name": "t-b", "v": 1}])));
-        kt.record("label", "python", &dicts(json!([{"name": "t-a", "label": "k-t-a"}, {"name": "t-b", "label": "k-t-b", "v": 1}])));
+        kt.record(
+            "label",
+            "python",
+            &dicts(json!([{"name": "t-a", "label": "k-t-a"}, {"name": "t-b", "label": "k-t-b", "v": 1}])),
+        );
         let text = kt.render(1, "k-t-b");
         assert_eq!(
             text,

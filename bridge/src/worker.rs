@@ -324,8 +324,18 @@ mod tests {
         });
         let message = python_error("transforms", reply.as_object().unwrap()).to_string();
         assert!(message.len() < 4_000, "{} bytes", message.len());
-        assert!(message.starts_with(&format!("kind k, task {}… (1000000 bytes): transform m:f: Exception: bad value ", "x".repeat(200))), "{message}");
-        assert!(message.contains("\nTraceback (most recent call last):\n  File \"m.py\", line 3, in f\nException: bad value "), "{message}");
+        assert!(
+            message.starts_with(&format!(
+                "kind k, task {}… (1000000 bytes): transform m:f: Exception: bad value ",
+                "x".repeat(200)
+            )),
+            "{message}"
+        );
+        assert!(
+            message
+                .contains("\nTraceback (most recent call last):\n  File \"m.py\", line 3, in f\nException: bad value "),
+            "{message}"
+        );
     }
 
     #[test]

@@ -68,7 +68,11 @@ struct Copy(PathBuf);
 impl Copy {
     fn of(fixture: &str) -> Copy {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
-        let dst = std::env::temp_dir().join(format!("tg-bridge-{fixture}-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let dst = std::env::temp_dir().join(format!(
+            "tg-bridge-{fixture}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_dir_all(&dst);
         copy_dir(&src, &dst);
         Copy(dst)
@@ -100,7 +104,10 @@ fn copy_dir(src: &Path, dst: &Path) {
 fn sh(script: &str, dir: &Path, env: &[(&str, &str)]) -> Output {
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let mut cmd = Command::new("bash");
-    cmd.args(["-o", "pipefail", "-c", script]).current_dir(dir).env("PATH", path).env("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
+    cmd.args(["-o", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -174,8 +181,13 @@ fn project_fixture_matches_python_taskgraph() {
     let graph = sh(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters"), &dir.0, &[]);
     assert_same(&expected("target-graph.json"), &by_label(lines(&stdout_ok(&graph, "target-graph"))), "target-graph");
 
-    let labels = sh(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters --labels"), &dir.0, &[]);
-    let got: Vec<String> = lines(&stdout_ok(&labels, "labels")).into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let labels = sh(
+        &format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters --labels"),
+        &dir.0,
+        &[],
+    );
+    let got: Vec<String> =
+        lines(&stdout_ok(&labels, "labels")).into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
     let want: Vec<String> = expected("target.json").keys().cloned().collect();
     assert_eq!(got, want, "target tasks (`default`, replaced by the project)");
 }
@@ -292,8 +304,13 @@ fn builtin_method_runs_natively_unless_the_project_may_replace_it() {
     let test = "builtin_method_runs_natively_unless_the_project_may_replace_it";
     let Some(_) = binaries_or_skip(test) else { return };
     let dir = Copy::of("project");
-    let full = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/expected/full.json")).expect("full.json");
-    let Value::Object(full) = serde_json::from_str::<Value>(&full).expect("JSON") else { panic!("full.json: not an object") };
+    let full = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/expected/full.json"),
+    )
+    .expect("full.json");
+    let Value::Object(full) = serde_json::from_str::<Value>(&full).expect("JSON") else {
+        panic!("full.json: not an object")
+    };
     let lines: String = full.values().map(|t| format!("{t}\n")).collect();
     std::fs::write(dir.0.join("full.jsonl"), lines).expect("write full.jsonl");
     let no_python = [("TG_PYTHON", "/nonexistent/python3")];
@@ -320,7 +337,13 @@ fn trace_follows_splits_and_steps() {
         return;
     }
     let dir = Copy::of("project");
-    let out = sh(&format!("tg-load {P} | tg-transform {P} --trace '^(build-linux-fast|test-docs)$' --trace-file trace.txt >/dev/null"), &dir.0, &[]);
+    let out = sh(
+        &format!(
+            "tg-load {P} | tg-transform {P} --trace '^(build-linux-fast|test-docs)$' --trace-file trace.txt >/dev/null"
+        ),
+        &dir.0,
+        &[],
+    );
     stdout_ok(&out, "tg-transform --trace");
     let trace = std::fs::read_to_string(dir.0.join("trace.txt")).expect("trace file");
     let expect_in_order = [
@@ -386,7 +409,10 @@ fn worker_death_is_exit_1_without_output() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(out.stdout.is_empty(), "no partial output");
-    assert!(err.contains("tg-transform: error: python worker died during transforms: it closed its output; exit status: 3"), "{err}");
+    assert!(
+        err.contains("tg-transform: error: python worker died during transforms: it closed its output; exit status: 3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -413,7 +439,10 @@ fn missing_python_or_taskgraph_is_exit_2_with_install_command() {
     let out = sh(&format!("tg-load {P} -k raise | tg-transform {P}"), &dir.0, &[("TG_PYTHON", "/nonexistent/python3")]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.starts_with("tg-transform: error: cannot run Python interpreter /nonexistent/python3 (from TG_PYTHON)"), "{err}");
+    assert!(
+        err.starts_with("tg-transform: error: cannot run Python interpreter /nonexistent/python3 (from TG_PYTHON)"),
+        "{err}"
+    );
     assert!(err.contains("`pip install taskcluster-taskgraph==24.5.1`"), "{err}");
 
     // A Python that cannot import taskgraph: python3 without site-packages (-S).
@@ -421,7 +450,11 @@ fn missing_python_or_taskgraph_is_exit_2_with_install_command() {
     std::fs::write(&wrapper, "#!/bin/sh\nexec python3 -S \"$@\"\n").expect("write wrapper");
     let made_executable = Command::new("chmod").arg("+x").arg(&wrapper).status().is_ok_and(|s| s.success());
     assert!(made_executable);
-    let out = sh(&format!("tg-load {P} -k raise | tg-transform {P}"), &dir.0, &[("TG_PYTHON", &wrapper.display().to_string())]);
+    let out = sh(
+        &format!("tg-load {P} -k raise | tg-transform {P}"),
+        &dir.0,
+        &[("TG_PYTHON", &wrapper.display().to_string())],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("cannot run Python interpreter") {
         eprintln!("SKIPPED (second half of) {test}: no python3 on PATH");

@@ -31,7 +31,12 @@ const LINEAR_KEY_CHECK: usize = 24;
 
 /// Record `key` (a range of `bytes`, quotes included); false when the object already has it.
 /// Canonical strings have one spelling each, so equal raw text means equal keys.
-fn new_key<'a>(bytes: &'a [u8], key: (usize, usize), keys: &mut Vec<(usize, usize)>, set: &mut Option<HashSet<&'a [u8]>>) -> bool {
+fn new_key<'a>(
+    bytes: &'a [u8],
+    key: (usize, usize),
+    keys: &mut Vec<(usize, usize)>,
+    set: &mut Option<HashSet<&'a [u8]>>,
+) -> bool {
     // The ranges come from the scanner, inside `bytes`; a range that is not is "not canonical".
     let Some(text) = bytes.get(key.0..key.1) else { return false };
     if let Some(set) = set {
@@ -317,11 +322,17 @@ mod tests {
             let pick = if depth > 3 { next(6) } else { next(9) };
             match pick {
                 0 => out.push_str(["null", "true", "false"][next(3) as usize]),
-                1 => out.push_str(["0", "-0", "7", "-12", "1.5", "2.0", "1e3", "0.30000000000000004", "99999999999999999999"][next(9) as usize]),
+                1 => out.push_str(
+                    ["0", "-0", "7", "-12", "1.5", "2.0", "1e3", "0.30000000000000004", "99999999999999999999"]
+                        [next(9) as usize],
+                ),
                 2..=5 => {
                     out.push('"');
                     for _ in 0..next(4) {
-                        out.push_str(["a", "é", "\\n", "\\u0007", "\\u00e9", "\\/", "\\\\", "\\\"", "\\u001b", " "][next(10) as usize]);
+                        out.push_str(
+                            ["a", "é", "\\n", "\\u0007", "\\u00e9", "\\/", "\\\\", "\\\"", "\\u001b", " "]
+                                [next(10) as usize],
+                        );
                     }
                     out.push('"');
                 }

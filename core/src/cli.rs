@@ -109,8 +109,7 @@ impl StageContext {
     pub fn load(args: &CommonArgs, allow_unknown_parameters: bool) -> anyhow::Result<StageContext> {
         let graph_config = crate::config::GraphConfig::load(&args.root)?;
         let opts = crate::params::LoadOptions { allow_unknown: allow_unknown_parameters, now: None };
-        let parameters =
-            crate::params::Parameters::load(args.parameters.as_deref(), &graph_config.vcs_root(), &opts)?;
+        let parameters = crate::params::Parameters::load(args.parameters.as_deref(), &graph_config.vcs_root(), &opts)?;
         Ok(StageContext { graph_config, parameters })
     }
 }

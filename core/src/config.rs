@@ -226,8 +226,17 @@ mod tests {
 
     #[test]
     fn names_the_bad_field() {
-        assert_eq!(check(&GOOD.replace("trust-domain: t", "trust-domain: [1]")).unwrap_err(), "trust-domain: expected a string, got a list");
-        assert_eq!(check(&GOOD.replace("      os: linux\n", "")).unwrap_err(), "workers.aliases.b.os: required key missing");
-        assert_eq!(check(&GOOD.replace("      name: R\n", "      name: 3\n")).unwrap_err(), "taskgraph.repositories.r.name: expected a string, got an integer");
+        assert_eq!(
+            check(&GOOD.replace("trust-domain: t", "trust-domain: [1]")).unwrap_err(),
+            "trust-domain: expected a string, got a list"
+        );
+        assert_eq!(
+            check(&GOOD.replace("      os: linux\n", "")).unwrap_err(),
+            "workers.aliases.b.os: required key missing"
+        );
+        assert_eq!(
+            check(&GOOD.replace("      name: R\n", "      name: 3\n")).unwrap_err(),
+            "taskgraph.repositories.r.name: expected a string, got an integer"
+        );
     }
 }

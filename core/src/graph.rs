@@ -98,10 +98,7 @@ impl<T: GraphNode> TaskGraph<T> {
 
     /// Positions of each task's in-graph dependencies.
     pub fn dependency_positions(&self) -> Vec<Vec<usize>> {
-        self.tasks
-            .iter()
-            .map(|t| t.dependencies().values().filter_map(|l| self.position(l)).collect())
-            .collect()
+        self.tasks.iter().map(|t| t.dependencies().values().filter_map(|l| self.position(l)).collect()).collect()
     }
 
     /// Positions of each task's dependents (reverse edges), in input order.

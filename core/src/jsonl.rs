@@ -43,11 +43,7 @@ impl<R: BufRead> JsonLinesReader<R> {
             }
             self.line_no += 1;
             if n > MAX_LINE_BYTES {
-                return Err(bad_input(format!(
-                    "{}: line longer than {} bytes",
-                    self.position(),
-                    MAX_LINE_BYTES
-                )));
+                return Err(bad_input(format!("{}: line longer than {} bytes", self.position(), MAX_LINE_BYTES)));
             }
             if self.buf.last() != Some(&b'\n') {
                 return Err(bad_input(format!(
@@ -140,10 +136,7 @@ impl RawLine<'_> {
 /// `kind K, task L: ` for error messages, from whatever of those fields the record has.
 pub fn describe_record(value: &Value) -> String {
     let kind = value.get("kind").and_then(Value::as_str);
-    let label = value
-        .get("label")
-        .or_else(|| value.get("name"))
-        .and_then(Value::as_str);
+    let label = value.get("label").or_else(|| value.get("name")).and_then(Value::as_str);
     match (kind, label) {
         (Some(k), Some(l)) => format!("kind {}, task {}: ", capped(k), capped(l)),
         (Some(k), None) => format!("kind {}: ", capped(k)),
@@ -213,8 +206,7 @@ pub fn open_input(path: Option<&std::path::Path>) -> anyhow::Result<(Box<dyn Buf
         None => Ok((Box::new(std::io::stdin().lock()), "<stdin>".to_string())),
         Some(p) if p.as_os_str() == "-" => Ok((Box::new(std::io::stdin().lock()), "<stdin>".to_string())),
         Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| usage(format!("cannot open {}: {e}", p.display())))?;
+            let f = std::fs::File::open(p).map_err(|e| usage(format!("cannot open {}: {e}", p.display())))?;
             Ok((Box::new(std::io::BufReader::new(f)), p.display().to_string()))
         }
     }
@@ -296,7 +288,10 @@ mod tests {
         let line = format!("{{\"kind\":\"test\",\"label\":\"{label}\",\"n\":\"{value}\"}}\n");
         let e = reader(&line).next_record::<R>().unwrap_err().to_string();
         let shown_label = format!("{}… (1000000 bytes)", "L".repeat(crate::quote::MAX_QUOTED_CHARS));
-        assert!(e.starts_with(&format!("<stdin>:1: kind test, task {shown_label}: n: invalid type: string \"VVV")), "{e}");
+        assert!(
+            e.starts_with(&format!("<stdin>:1: kind test, task {shown_label}: n: invalid type: string \"VVV")),
+            "{e}"
+        );
         assert!(e.ends_with("VVV\", expected u32"), "{e}");
         assert!(e.len() < 2000, "error of {} bytes", e.len());
     }

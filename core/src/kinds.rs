@@ -117,7 +117,10 @@ fn load_targets(config: &GraphConfig, targets: &[String]) -> anyhow::Result<BTre
             continue;
         }
         let kind = load_kind(config, &name)?.ok_or_else(|| {
-            bad_input(format!("kind {name} not found: no {}", config.kinds_dir().join(&name).join("kind.yml").display()))
+            bad_input(format!(
+                "kind {name} not found: no {}",
+                config.kinds_dir().join(&name).join("kind.yml").display()
+            ))
         })?;
         queue.extend(kind.dependencies());
         kinds.insert(name, kind);
@@ -178,7 +181,12 @@ mod tests {
 
     #[test]
     fn orders_dependencies_first() {
-        let kinds = BTreeMap::from([kind("test", &["build"]), kind("build", &["docker-image"]), kind("docker-image", &[]), kind("lint", &[])]);
+        let kinds = BTreeMap::from([
+            kind("test", &["build"]),
+            kind("build", &["docker-image"]),
+            kind("docker-image", &[]),
+            kind("lint", &[]),
+        ]);
         let names: Vec<String> = order_kinds(kinds).unwrap().into_iter().map(|k| k.name).collect();
         assert_eq!(names, ["docker-image", "lint", "build", "test"]);
     }
@@ -187,7 +195,9 @@ mod tests {
     fn unknown_dependency_and_cycle_are_named() {
         let e = order_kinds(BTreeMap::from([kind("a", &["nope"])])).unwrap_err().to_string();
         assert!(e.contains("kind a: unknown kind dependency \"nope\""), "{e}");
-        let e = order_kinds(BTreeMap::from([kind("a", &["b"]), kind("b", &["a"]), kind("c", &[])])).unwrap_err().to_string();
+        let e = order_kinds(BTreeMap::from([kind("a", &["b"]), kind("b", &["a"]), kind("c", &[])]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "kind dependency cycle involving: a, b");
     }
 }

@@ -52,8 +52,9 @@ impl Canon {
 
     /// The text parsed (a canonical text always parses into what it was written from).
     pub fn parse<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
-        serde_json::from_str(self.get())
-            .map_err(|e| bad_input(format!("cannot read back a task field: {}", crate::quote::capped_message(&e.to_string()))))
+        serde_json::from_str(self.get()).map_err(|e| {
+            bad_input(format!("cannot read back a task field: {}", crate::quote::capped_message(&e.to_string())))
+        })
     }
 }
 
@@ -327,9 +328,9 @@ impl Got {
 /// `Got::Other` when `text` is not an object.
 pub fn pick(text: &str, wanted: &'static [(&'static str, Want)]) -> anyhow::Result<Got> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let got = PickSeed(wanted)
-        .deserialize(&mut de)
-        .map_err(|e| bad_input(format!("cannot read a task field: {}", crate::quote::capped_message(&e.to_string()))))?;
+    let got = PickSeed(wanted).deserialize(&mut de).map_err(|e| {
+        bad_input(format!("cannot read a task field: {}", crate::quote::capped_message(&e.to_string())))
+    })?;
     Ok(got)
 }
 

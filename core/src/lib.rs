@@ -34,5 +34,5 @@ pub mod task;
 pub mod taskcluster;
 pub mod yaml;
 
-pub use error::{Failure, bad_input, usage, remote};
+pub use error::{bad_input, remote, usage, Failure};
 pub use serde_json::{Map, Value};

@@ -45,10 +45,18 @@ mod tests {
     fn table() {
         // (parent, child, expected) -- expected values produced by taskgraph.util.templates.merge
         let cases = [
-            (json!({"a": {"b": 1, "c": [1]}}), json!({"a": {"c": [2], "d": 3}}), json!({"a": {"b": 1, "c": [1, 2], "d": 3}})),
+            (
+                json!({"a": {"b": 1, "c": [1]}}),
+                json!({"a": {"c": [2], "d": 3}}),
+                json!({"a": {"b": 1, "c": [1, 2], "d": 3}}),
+            ),
             (json!({"a": 1}), json!({"a": "x"}), json!({"a": "x"})),
             (json!({"a": {"x": 1}}), json!({"a": {"by-level": {"3": 1}}}), json!({"a": {"by-level": {"3": 1}}})),
-            (json!({"a": {"by-level": {"3": 1}}}), json!({"a": {"x": 1}}), json!({"a": {"by-level": {"3": 1}, "x": 1}})),
+            (
+                json!({"a": {"by-level": {"3": 1}}}),
+                json!({"a": {"x": 1}}),
+                json!({"a": {"by-level": {"3": 1}, "x": 1}}),
+            ),
             (json!({"a": [1]}), json!({"a": {"k": 1}}), json!({"a": {"k": 1}})),
             (json!({"a": null}), json!({"a": {"k": 1}}), json!({"a": {"k": 1}})),
         ];

@@ -88,10 +88,7 @@ mod tests {
         let mut writer = crate::jsonl::JsonLinesWriter::new(Named::new(full, "stdout"));
         let result = writer.write(&serde_json::json!({"a": 1})).and_then(|()| writer.finish());
         let err = result.unwrap_err();
-        assert_eq!(
-            crate::cli::render_chain(&err),
-            "writing stdout: No space left on device (os error 28)"
-        );
+        assert_eq!(crate::cli::render_chain(&err), "writing stdout: No space left on device (os error 28)");
         assert_eq!(exit_code_of(&err), 2);
     }
 

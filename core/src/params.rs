@@ -154,7 +154,10 @@ impl Parameters {
                 if repo.starts_with("https://github.com/") {
                     Ok(format!("{}/{endpoint}/{rev}/{path}", repo.strip_suffix('/').unwrap_or(repo)))
                 } else if let Some(rest) = repo.strip_prefix("git@github.com:") {
-                    Ok(format!("https://github.com/{}/{endpoint}/{rev}/{path}", rest.strip_suffix(".git").unwrap_or(rest)))
+                    Ok(format!(
+                        "https://github.com/{}/{endpoint}/{rev}/{path}",
+                        rest.strip_suffix(".git").unwrap_or(rest)
+                    ))
                 } else {
                     Err(format!("Don't know how to determine file URL for non-githubrepo: {repo}"))
                 }
@@ -270,10 +273,7 @@ struct Defaults<'a> {
 impl<'a> Defaults<'a> {
     fn new(repo_root: &'a Path, now: Option<i64>) -> Self {
         let now = now.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
         });
         Defaults { repo_root, now, head_rev: OnceCell::new(), branch: OnceCell::new(), url: OnceCell::new() }
     }
@@ -288,13 +288,21 @@ impl<'a> Defaults<'a> {
 
     fn branch(&self) -> &str {
         self.branch.get_or_init(|| {
-            if self.in_repo() { git(self.repo_root, &["branch", "--show-current"]).unwrap_or_default() } else { String::new() }
+            if self.in_repo() {
+                git(self.repo_root, &["branch", "--show-current"]).unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
     }
 
     fn url(&self) -> &str {
         self.url.get_or_init(|| {
-            if self.in_repo() { git(self.repo_root, &["remote", "get-url", "origin"]).unwrap_or_default() } else { String::new() }
+            if self.in_repo() {
+                git(self.repo_root, &["remote", "get-url", "origin"]).unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
     }
 
@@ -334,9 +342,12 @@ impl<'a> Defaults<'a> {
             "pushlog_id" => json!("0"),
             "repository_type" => json!("git"),
             "target_tasks_method" => json!("default"),
-            "version" => json!(std::fs::read_to_string(self.repo_root.join("version.txt"))
-                .ok()
-                .map(|s| s.lines().next().unwrap_or_default().trim_end().to_string())),
+            "version" => json!(std::fs::read_to_string(self.repo_root.join("version.txt")).ok().map(|s| s
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_end()
+                .to_string())),
             _ => Value::Null,
         }
     }
@@ -396,8 +407,13 @@ mod tests {
 
     #[test]
     fn file_url_matches_taskgraph() {
-        let mut p = params_from("head_repository: https://github.com/o/r\nhead_rev: abc\nrepository_type: git\n", false).unwrap();
-        assert_eq!(p.file_url("taskcluster/kinds/a/kind.yml", false).unwrap(), "https://github.com/o/r/raw/abc/taskcluster/kinds/a/kind.yml");
+        let mut p =
+            params_from("head_repository: https://github.com/o/r\nhead_rev: abc\nrepository_type: git\n", false)
+                .unwrap();
+        assert_eq!(
+            p.file_url("taskcluster/kinds/a/kind.yml", false).unwrap(),
+            "https://github.com/o/r/raw/abc/taskcluster/kinds/a/kind.yml"
+        );
         p.values.insert("head_repository".into(), json!("git@github.com:o/r.git"));
         assert_eq!(p.file_url("x", true).unwrap(), "https://github.com/o/r/blob/abc/x");
     }
@@ -407,7 +423,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tg-params-git-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let git = |args: &[&str]| Command::new("git").arg("-C").arg(&dir).args(args).output().is_ok_and(|o| o.status.success());
+        let git = |args: &[&str]| {
+            Command::new("git").arg("-C").arg(&dir).args(args).output().is_ok_and(|o| o.status.success())
+        };
         if !git(&["init", "-q", "-b", "trunk"]) {
             eprintln!("SKIPPED: git not available");
             return;

@@ -23,9 +23,19 @@ mod tests {
     fn table() {
         // bool(x) in CPython for the same values.
         let cases = [
-            (json!(null), false), (json!(false), false), (json!(0), false), (json!(0.0), false),
-            (json!(""), false), (json!([]), false), (json!({}), false), (json!(true), true),
-            (json!(-1), true), (json!(0.5), true), (json!("0"), true), (json!([0]), true), (json!({"a": 0}), true),
+            (json!(null), false),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(0.0), false),
+            (json!(""), false),
+            (json!([]), false),
+            (json!({}), false),
+            (json!(true), true),
+            (json!(-1), true),
+            (json!(0.5), true),
+            (json!("0"), true),
+            (json!([0]), true),
+            (json!({"a": 0}), true),
         ];
         for (v, expected) in cases {
             assert_eq!(truthy(&v), expected, "{v}");

@@ -83,22 +83,17 @@ impl Endpoint {
             (Some(client_id), Some(access_token)) => {
                 let certificate = non_empty("TASKCLUSTER_CERTIFICATE");
                 if let Some(cert) = &certificate {
-                    serde_json::from_str::<Value>(cert).map_err(|e| {
-                        crate::error::usage(format!("TASKCLUSTER_CERTIFICATE is not valid JSON: {e}"))
-                    })?;
+                    serde_json::from_str::<Value>(cert)
+                        .map_err(|e| crate::error::usage(format!("TASKCLUSTER_CERTIFICATE is not valid JSON: {e}")))?;
                 }
                 Some(Credentials { client_id, access_token, certificate })
             }
             (None, None) => None,
             (Some(_), None) => {
-                return Err(crate::error::usage(
-                    "TASKCLUSTER_CLIENT_ID is set but TASKCLUSTER_ACCESS_TOKEN is not",
-                ))
+                return Err(crate::error::usage("TASKCLUSTER_CLIENT_ID is set but TASKCLUSTER_ACCESS_TOKEN is not"))
             }
             (None, Some(_)) => {
-                return Err(crate::error::usage(
-                    "TASKCLUSTER_ACCESS_TOKEN is set but TASKCLUSTER_CLIENT_ID is not",
-                ))
+                return Err(crate::error::usage("TASKCLUSTER_ACCESS_TOKEN is set but TASKCLUSTER_CLIENT_ID is not"))
             }
         };
         Ok(Some(Endpoint::Root { url: normalize_root_url(&root), credentials }))
@@ -524,10 +519,8 @@ pub fn hawk_header(creds: &Credentials, req: &HawkRequest, ts: u64, nonce: &str,
     let mut mac = Hmac::<Sha256>::new_from_slice(creds.access_token.as_bytes()).map_err(|e| e.to_string())?;
     mac.update(normalized.as_bytes());
     let mac = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let mut header = format!(
-        "Hawk mac=\"{mac}\", hash=\"{hash}\", id=\"{}\", ts=\"{ts}\", nonce=\"{nonce}\"",
-        creds.client_id
-    );
+    let mut header =
+        format!("Hawk mac=\"{mac}\", hash=\"{hash}\", id=\"{}\", ts=\"{ts}\", nonce=\"{nonce}\"", creds.client_id);
     if !ext.is_empty() {
         header.push_str(&format!(", ext=\"{ext}\""));
     }
@@ -605,9 +598,12 @@ mod tests {
             move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
         };
         assert_eq!(Endpoint::from_vars(vars(&[])).unwrap(), None);
-        let proxy = Endpoint::from_vars(vars(&[("TASKCLUSTER_PROXY_URL", "http://taskcluster/"), ("TASKCLUSTER_ROOT_URL", "https://x")]))
-            .unwrap()
-            .unwrap();
+        let proxy = Endpoint::from_vars(vars(&[
+            ("TASKCLUSTER_PROXY_URL", "http://taskcluster/"),
+            ("TASKCLUSTER_ROOT_URL", "https://x"),
+        ]))
+        .unwrap()
+        .unwrap();
         assert_eq!(proxy.api_url("queue", "task/abc"), "http://taskcluster/api/queue/v1/task/abc");
         assert!(proxy.credentials().is_none());
         let root = Endpoint::from_vars(vars(&[
@@ -635,7 +631,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
-        let p = RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(500) };
+        let p = RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+        };
         assert_eq!(p.delay(0, 0.5), Duration::ZERO);
         assert_eq!(p.delay(1, 0.5), Duration::from_millis(100));
         assert_eq!(p.delay(2, 0.5), Duration::from_millis(200));
@@ -646,7 +646,8 @@ mod tests {
 
     #[test]
     fn call_errors_exit_3_and_keep_their_status() {
-        let err: anyhow::Error = CallError::rejected("queue.PUT /task/x", 400, "InputError".into(), "bad".into()).into();
+        let err: anyhow::Error =
+            CallError::rejected("queue.PUT /task/x", 400, "InputError".into(), "bad".into()).into();
         assert_eq!(crate::error::exit_code_of(&err), 3);
         assert_eq!(err.downcast_ref::<CallError>().and_then(CallError::status), Some(400));
         assert_eq!(crate::cli::render_chain(&err), "queue.PUT /task/x: HTTP 400 InputError: bad");
@@ -660,7 +661,8 @@ mod tests {
         let r = slugid_nice().unwrap();
         assert_eq!(r.len(), 22);
         // tc-fake's (and the queue's) pattern for v4 slugids.
-        let re = regex::Regex::new("^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$").unwrap();
+        let re =
+            regex::Regex::new("^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$").unwrap();
         assert!(re.is_match(&r) && re.is_match(&s), "{r} {s}");
     }
 

@@ -86,16 +86,10 @@ impl MarkedEventReceiver for TreeBuilder {
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 Some((_, _, depth)) if self.depths.len() + depth > MAX_DEPTH => {
-                    self.error = Some(format!(
-                        "line {}: aliases nest deeper than {MAX_DEPTH} levels",
-                        mark.line()
-                    ));
+                    self.error = Some(format!("line {}: aliases nest deeper than {MAX_DEPTH} levels", mark.line()));
                 }
                 Some((_, size, _)) if self.nodes + size > MAX_NODES => {
-                    self.error = Some(format!(
-                        "line {}: aliases expand to more than {MAX_NODES} nodes",
-                        mark.line()
-                    ));
+                    self.error = Some(format!("line {}: aliases expand to more than {MAX_NODES} nodes", mark.line()));
                 }
                 Some((node, size, depth)) => {
                     let (node, size, depth) = (node.clone(), *size, *depth);
@@ -176,9 +170,7 @@ pub fn load_file(path: &Path) -> anyhow::Result<Value> {
 fn construct(node: Node, source: &str) -> anyhow::Result<Value> {
     match node {
         Node::Scalar { text, style, tag, line, col } => {
-            resolve_scalar(text, style, tag.as_ref()).map_err(|msg| {
-                bad_input(format!("{source}:{line}:{col}: {msg}"))
-            })
+            resolve_scalar(text, style, tag.as_ref()).map_err(|msg| bad_input(format!("{source}:{line}:{col}: {msg}")))
         }
         Node::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -271,7 +263,11 @@ fn resolve_tagged(text: String, tag: &Tag) -> Result<Value, String> {
     let name = if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
         tag.suffix.as_str()
     } else {
-        return Err(format!("could not determine a constructor for the tag '{}{}'", capped(&tag.handle), capped(&tag.suffix)));
+        return Err(format!(
+            "could not determine a constructor for the tag '{}{}'",
+            capped(&tag.handle),
+            capped(&tag.suffix)
+        ));
     };
     match name {
         "str" => Ok(Value::String(text)),

@@ -83,9 +83,8 @@ fn nesting_within_the_limit_loads() {
 #[test]
 fn deeply_nested_json_line_is_an_error() {
     let line = format!("{{\"kind\":\"k\",\"label\":\"l\",\"task\":{}}}\n", "[".repeat(100_000));
-    let err = on_small_stack(move || {
-        JsonLinesReader::new(line.as_bytes(), "<stdin>").next_value().unwrap_err().to_string()
-    });
+    let err =
+        on_small_stack(move || JsonLinesReader::new(line.as_bytes(), "<stdin>").next_value().unwrap_err().to_string());
     assert!(err.starts_with("<stdin>:1: malformed JSON: recursion limit exceeded"), "{err}");
 }
 

@@ -15,11 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let Value::Object(doc) = doc else { return };
     let extra = tg_fuzz::sample_fields();
     let items: Vec<(String, Map<String, Value>)> = match doc.get("tasks") {
-        Some(Value::Object(tasks)) => tasks
-            .iter()
-            .filter_map(|(name, t)| t.as_object().map(|m| (name.clone(), m.clone())))
-            .take(16)
-            .collect(),
+        Some(Value::Object(tasks)) => {
+            tasks.iter().filter_map(|(name, t)| t.as_object().map(|m| (name.clone(), m.clone()))).take(16).collect()
+        }
         _ => vec![("doc".to_string(), doc.clone())],
     };
     for (name, item) in items {

@@ -35,12 +35,12 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use tg_bridge::{Worker, WorkerOptions};
 use tg_core::cli::{CommonArgs, StageContext};
 use tg_core::error::bad_input;
 use tg_core::item::Item;
 use tg_core::jsonl::JsonLinesWriter;
 use tg_core::kinds::Kind;
-use tg_bridge::{Worker, WorkerOptions};
 
 /// The binary's name, used as the prefix of every stderr line.
 pub const PROGRAM: &str = "tg-load";

@@ -18,9 +18,9 @@
 use serde_json::Value;
 use tg_bridge::Worker;
 use tg_core::error::bad_input;
-use tg_core::quote::capped;
 use tg_core::item::Item;
 use tg_core::kinds::Kind;
+use tg_core::quote::capped;
 
 /// taskgraph's default loader, used when kind.yml has no `loader:`.
 pub const DEFAULT_LOADER: &str = "taskgraph.loader.default:loader";
@@ -96,7 +96,8 @@ pub fn load_custom(kind: &Kind, worker: &mut Worker) -> anyhow::Result<Vec<Item>
 pub fn custom_loader_hint(kind: &Kind, kinds: &[Kind]) -> String {
     let loadable = loadable_kinds(kinds);
     let flags: Vec<String> = loadable.iter().map(|k| format!("-k {k}")).collect();
-    let others = if flags.is_empty() { String::new() } else { format!("; to load the other kinds, pass {}", flags.join(" ")) };
+    let others =
+        if flags.is_empty() { String::new() } else { format!("; to load the other kinds, pass {}", flags.join(" ")) };
     format!("kind {}: loader {} (project code, run in Python) failed{others}", kind.name, capped(kind.loader()))
 }
 
@@ -154,7 +155,10 @@ mod tests {
     fn default_loader_rejects_its_own_transforms() {
         let k = kind("a", json!({"transforms": ["taskgraph.transforms.task:transforms"]}));
         let err = check_default_loader_transforms(&k).unwrap_err().to_string();
-        assert!(err.contains("kind a: transform taskgraph.transforms.task:transforms is appended by the default loader"), "{err}");
+        assert!(
+            err.contains("kind a: transform taskgraph.transforms.task:transforms is appended by the default loader"),
+            "{err}"
+        );
         let k = kind("a", json!({"loader": TRANSFORM_LOADER, "transforms": ["taskgraph.transforms.task:transforms"]}));
         assert!(check_default_loader_transforms(&k).is_ok());
         let k = kind("a", json!({"transforms": ["taskgraph.transforms.task"]}));

@@ -26,10 +26,10 @@ use serde_json::{Map, Value};
 use tg_core::config::type_name;
 use tg_core::confine::RepoRoot;
 use tg_core::error::bad_input;
-use tg_core::quote::capped;
 use tg_core::item::Item;
 use tg_core::kinds::Kind;
 use tg_core::merge::merge;
+use tg_core::quote::capped;
 
 /// The `task-from` value of tasks defined in kind.yml itself.
 pub const KIND_FILE: &str = "kind.yml";
@@ -128,7 +128,10 @@ fn kind_defaults<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Option<
 }
 
 /// kind.yml's `tasks:` mapping (absent means none; `tasks: null` fails as in taskgraph).
-fn kind_tasks<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>> {
+fn kind_tasks<'a>(
+    kind: &'a Kind,
+    kind_file: &Path,
+) -> anyhow::Result<Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>> {
     match kind.config.get("tasks") {
         None => Ok(Box::new(std::iter::empty())),
         Some(Value::Object(tasks)) => Ok(Box::new(tasks.iter().map(|(k, v)| (k.as_str(), v)))),
@@ -143,17 +146,18 @@ fn kind_tasks<'a>(kind: &'a Kind, kind_file: &Path) -> anyhow::Result<Box<dyn It
 
 /// The file names listed in `tasks-from` (tg-core has checked it is a list of strings).
 fn tasks_from(kind: &Kind) -> impl Iterator<Item = &str> {
-    kind.config
-        .get("tasks-from")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    kind.config.get("tasks-from").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// A `tasks-from` file must resolve inside the repository ([`tg_core::confine`]; taskgraph
 /// itself would read it anywhere). The repository root is found once per kind, on first use.
-fn confine_tasks_file(repo: &mut Option<RepoRoot>, kind: &Kind, kind_file: &Path, file: &Path, filename: &str) -> anyhow::Result<()> {
+fn confine_tasks_file(
+    repo: &mut Option<RepoRoot>,
+    kind: &Kind,
+    kind_file: &Path,
+    file: &Path,
+    filename: &str,
+) -> anyhow::Result<()> {
     let root = match repo {
         Some(root) => root,
         None => repo.insert(RepoRoot::new(&kind_repo_root(kind))?),
@@ -164,7 +168,8 @@ fn confine_tasks_file(repo: &mut Option<RepoRoot>, kind: &Kind, kind_file: &Path
 /// The repository root above a kind directory (`ROOT/kinds/<kind>`): the first ancestor with
 /// `.git` or `.hg`, else the parent of ROOT, as [`tg_core::config::GraphConfig::vcs_root`].
 fn kind_repo_root(kind: &Kind) -> std::path::PathBuf {
-    let kinds_root = kind.path.parent().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let kinds_root =
+        kind.path.parent().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let config = tg_core::config::GraphConfig { config: Map::new(), root_dir: kinds_root.to_path_buf() };
     config.vcs_root()
 }

@@ -16,11 +16,7 @@ fn tg_load() -> Command {
 /// Run `tg-load -r ROOT -p ROOT/parameters.yml ARGS...`; returns (exit code, stdout, stderr).
 fn run_in(root: &TempRoot, args: &[&str]) -> (i32, String, String) {
     let params = root.at("parameters.yml");
-    let out = tg_load()
-        .args(["-r", &root.at(""), "-p", &params])
-        .args(args)
-        .output()
-        .expect("run tg-load");
+    let out = tg_load().args(["-r", &root.at(""), "-p", &params]).args(args).output().expect("run tg-load");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -158,16 +154,28 @@ fn duplicate_task_name_names_kind_and_name() {
     root.kind("a", "tasks:\n  x: {}\ntasks-from: [one.yml, two.yml]\n");
     root.write("kinds/a/one.yml", "y: {}\n");
     let two = root.write("kinds/a/two.yml", "y: {}\n");
-    assert_fails(run_in(&root, &[]), 1, &format!("{}: kind a: duplicate task name \"y\" (already defined in one.yml)", two.display()));
+    assert_fails(
+        run_in(&root, &[]),
+        1,
+        &format!("{}: kind a: duplicate task name \"y\" (already defined in one.yml)", two.display()),
+    );
     root.write("kinds/a/two.yml", "x: {}\n");
-    assert_fails(run_in(&root, &[]), 1, &format!("{}: kind a: duplicate task name \"x\" (already defined in kind.yml)", two.display()));
+    assert_fails(
+        run_in(&root, &[]),
+        1,
+        &format!("{}: kind a: duplicate task name \"x\" (already defined in kind.yml)", two.display()),
+    );
 }
 
 #[test]
 fn non_mapping_task_names_file_kind_and_task() {
     let root = TempRoot::with_config("scalar-task");
     let file = root.kind("a", "tasks:\n  x: just a string\n");
-    assert_fails(run_in(&root, &[]), 1, &format!("{}: kind a, task x: expected a mapping, got a string", file.display()));
+    assert_fails(
+        run_in(&root, &[]),
+        1,
+        &format!("{}: kind a, task x: expected a mapping, got a string", file.display()),
+    );
     root.kind("a", "tasks:\n");
     assert_fails(run_in(&root, &[]), 1, &format!("{}: kind a: tasks: expected a mapping, got null", file.display()));
 }
@@ -265,7 +273,14 @@ fn help_shows_flags_and_a_pipeline_example() {
     let out = tg_load().arg("--help").output().expect("run");
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["-r, --root", "-p, --parameters", "-k, --kind", "--allow-unknown-parameters", "Example:", "tg-load -r taskcluster -p parameters.yml | tg-transform"] {
+    for needle in [
+        "-r, --root",
+        "-p, --parameters",
+        "-k, --kind",
+        "--allow-unknown-parameters",
+        "Example:",
+        "tg-load -r taskcluster -p parameters.yml | tg-transform",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }

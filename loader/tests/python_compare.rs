@@ -15,11 +15,8 @@ use tg_loader::{loaders, Options};
 
 /// True when `python3` can import taskgraph; otherwise prints the loud skip line.
 fn python_taskgraph_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import taskgraph"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok =
+        Command::new("python3").args(["-c", "import taskgraph"]).output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
         println!("SKIPPED: python3 cannot import taskgraph; tg-load was not compared with Python taskgraph");
         eprintln!("SKIPPED: python3 cannot import taskgraph; tg-load was not compared with Python taskgraph");
@@ -82,7 +79,12 @@ fn ours(root: &Path) -> (Vec<Value>, Vec<String>, Vec<String>) {
 fn python(root: &Path, kinds: &[String]) -> Vec<Value> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python_loader.py");
     let out = Command::new("python3").arg(script).arg(root).args(kinds).output().expect("run python3");
-    assert!(out.status.success(), "python_loader.py failed on {}:\n{}", root.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python_loader.py failed on {}:\n{}",
+        root.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("python output is JSON"))
@@ -104,7 +106,11 @@ fn items_equal_python_taskgraph_loaders() {
         }
         assert_eq!(ours.len(), theirs.len(), "{name}: item counts differ");
         assert!(!ours.is_empty(), "{name}: nothing loaded");
-        let skipped = if skipped.is_empty() { String::new() } else { format!("; not compared (custom loader): {}", skipped.join(", ")) };
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; not compared (custom loader): {}", skipped.join(", "))
+        };
         report.push(format!("{name}: {} items equal over {} kinds{skipped}", ours.len(), kinds.len()));
     }
     println!("tg-load vs Python taskgraph loaders:\n  {}", report.join("\n  "));

@@ -48,7 +48,13 @@ fn every_realworld_case_loads_with_its_parameters() {
         if status == 1 && stderr.contains("unknown parameters: ") {
             assert!(stderr.contains("(pass --allow-unknown-parameters"), "{name}: {stderr}");
             assert!(stdout.is_empty(), "{name}: partial output");
-            notes.push(format!("needs --allow-unknown-parameters ({})", stderr.rsplit_once("unknown parameters: ").and_then(|(_, t)| t.split_once(" (pass")).map_or("", |(keys, _)| keys)));
+            notes.push(format!(
+                "needs --allow-unknown-parameters ({})",
+                stderr
+                    .rsplit_once("unknown parameters: ")
+                    .and_then(|(_, t)| t.split_once(" (pass"))
+                    .map_or("", |(keys, _)| keys)
+            ));
             args.push("--allow-unknown-parameters".into());
             (status, stdout, stderr) = run(&args);
         }
@@ -56,7 +62,8 @@ fn every_realworld_case_loads_with_its_parameters() {
             assert!(stdout.is_empty(), "{name}: partial output");
             let flags = suggested_flags(&stderr);
             assert!(!flags.is_empty(), "{name}: no -k suggestion in {stderr}");
-            let custom = stderr.split_once("error: ").and_then(|(_, t)| t.split_once(" (project code")).map_or("", |(c, _)| c);
+            let custom =
+                stderr.split_once("error: ").and_then(|(_, t)| t.split_once(" (project code")).map_or("", |(c, _)| c);
             notes.push(format!("custom loaders: {custom}; loaded with {}", flags.join(" ")));
             args.extend(flags);
             (status, stdout, stderr) = run(&args);
@@ -71,7 +78,12 @@ fn every_realworld_case_loads_with_its_parameters() {
         }
         let mut kinds: Vec<&str> = items.iter().map(|i| i.kind.as_str()).collect();
         kinds.dedup();
-        report.push(format!("{name}: {} items, {} kinds{}", items.len(), kinds.len(), if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join("; ")) }));
+        report.push(format!(
+            "{name}: {} items, {} kinds{}",
+            items.len(),
+            kinds.len(),
+            if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join("; ")) }
+        ));
     }
     println!("tg-load on real-world cases:\n  {}", report.join("\n  "));
 }

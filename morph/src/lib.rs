@@ -202,7 +202,12 @@ impl<T: MorphTask> MorphedGraph<T> {
 }
 
 /// Apply every morph, in taskgraph's order.
-pub fn morph<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator, log: tg_core::cli::Log) -> anyhow::Result<()> {
+pub fn morph<T: MorphTask>(
+    graph: &mut MorphedGraph<T>,
+    ctx: &MorphContext,
+    ids: &mut TaskIdGenerator,
+    log: tg_core::cli::Log,
+) -> anyhow::Result<()> {
     let added = add_index_tasks(graph, ctx, ids)?;
     if added > 0 {
         log.info(format!("Added {added} index tasks"));
@@ -224,13 +229,19 @@ fn fresh_id(used: &mut BTreeSet<String>, ids: &mut TaskIdGenerator) -> anyhow::R
 }
 
 /// The first morph; returns how many index tasks it added.
-pub fn add_index_tasks<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<usize> {
+pub fn add_index_tasks<T: MorphTask>(
+    graph: &mut MorphedGraph<T>,
+    ctx: &MorphContext,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<usize> {
     let mut added = Vec::new();
     for slot in graph.tasks.iter_mut() {
         let routes = match slot.route_count() {
             Routes::Absent => continue,
             Routes::Count(routes) => routes,
-            Routes::NotAList => return Err(bad_input(format!("task {}: task.routes: expected a list", capped(slot.label())))),
+            Routes::NotAList => {
+                return Err(bad_input(format!("task {}: task.routes: expected a list", capped(slot.label()))))
+            }
         };
         if routes <= MAX_ROUTES {
             continue;
@@ -367,7 +378,10 @@ fn index_scopes(paths: &[String], config: &GraphConfig) -> Result<BTreeSet<Strin
         Some(Value::Array(items)) => {
             for item in items {
                 let Value::String(p) = item else {
-                    return Err(format!("taskgraph.index-path-regexes: expected strings, got {}", capped(&item.to_string())));
+                    return Err(format!(
+                        "taskgraph.index-path-regexes: expected strings, got {}",
+                        capped(&item.to_string())
+                    ));
                 };
                 patterns.push(p.clone());
             }
@@ -414,7 +428,11 @@ fn python_str(v: &Value) -> String {
 }
 
 /// The second morph; true when it added the code-review task.
-pub fn add_code_review_task<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &MorphContext, ids: &mut TaskIdGenerator) -> anyhow::Result<bool> {
+pub fn add_code_review_task<T: MorphTask>(
+    graph: &mut MorphedGraph<T>,
+    ctx: &MorphContext,
+    ids: &mut TaskIdGenerator,
+) -> anyhow::Result<bool> {
     let Some(review) = ctx.parameters.get("code-review").filter(|v| is_truthy(v)) else { return Ok(false) };
     let mut reviewed: IndexMap<String, String> = IndexMap::new();
     for task in &graph.tasks {
@@ -429,9 +447,8 @@ pub fn add_code_review_task<T: MorphTask>(graph: &mut MorphedGraph<T>, ctx: &Mor
         .get("phabricator-build-target")
         .cloned()
         .ok_or_else(|| bad_input("parameter code-review: phabricator-build-target: required key missing"))?;
-    let param = |name: &str| {
-        ctx.parameters.get(name).cloned().ok_or_else(|| usage(format!("parameter {name} is missing")))
-    };
+    let param =
+        |name: &str| ctx.parameters.get(name).cloned().ok_or_else(|| usage(format!("parameter {name} is missing")));
     let mut dependencies: Vec<&String> = reviewed.values().collect();
     dependencies.sort();
     let task_def = json!({
@@ -498,12 +515,16 @@ mod tests {
         for case in &cases {
             let name = case["name"].as_str().unwrap();
             let tasks: Vec<Task> = serde_json::from_value(case["tasks"].clone()).unwrap();
-            let config = GraphConfig { config: case["config"].as_object().unwrap().clone(), root_dir: "taskcluster".into() };
+            let config =
+                GraphConfig { config: case["config"].as_object().unwrap().clone(), root_dir: "taskcluster".into() };
             let parameters = Parameters::from_map(case["params"].as_object().unwrap().clone());
             let env = MorphEnv::default();
             let ctx = MorphContext { graph_config: &config, parameters: &parameters, env: &env };
             let lines: String = tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
-            fn run<T: MorphTask + serde::Serialize>(tasks: Vec<T>, ctx: &MorphContext) -> anyhow::Result<(String, BTreeMap<String, String>)> {
+            fn run<T: MorphTask + serde::Serialize>(
+                tasks: Vec<T>,
+                ctx: &MorphContext,
+            ) -> anyhow::Result<(String, BTreeMap<String, String>)> {
                 let mut graph = MorphedGraph::new(tasks, BTreeMap::new())?;
                 morph(&mut graph, ctx, &mut TaskIdGenerator::seeded(9), Log::quiet("test"))?;
                 let text = graph.tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();

@@ -89,7 +89,8 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// A label -> taskId JSON object.
 fn read_label_to_task_id(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| tg_core::usage(format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| tg_core::usage(format!("cannot read {}: {e}", path.display())))?;
     serde_json::from_str(&text)
         .map_err(|e| tg_core::bad_input(format!("{}: expected a JSON object of label -> taskId: {e}", path.display())))
 }

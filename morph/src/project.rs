@@ -43,11 +43,6 @@ pub fn apply_project_morphs<T: MorphTask>(
     let before = graph.tasks.len();
     let tasks = out.tasks.into_iter().map(T::from_task).collect::<anyhow::Result<Vec<T>>>()?;
     *graph = MorphedGraph::new(tasks, out.label_to_task_id)?;
-    log.info(format!(
-        "project morphs {}: {} tasks in, {} out",
-        out.morphs.join(", "),
-        before,
-        graph.tasks.len()
-    ));
+    log.info(format!("project morphs {}: {} tasks in, {} out", out.morphs.join(", "), before, graph.tasks.len()));
     Ok(())
 }

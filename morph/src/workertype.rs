@@ -17,11 +17,7 @@ pub fn get_worker_type(config: &GraphConfig, alias: &str, level: &str) -> Result
         "succeed" => return Ok(("built-in".into(), "succeed".into())),
         _ => {}
     }
-    let aliases = config
-        .get("workers")
-        .and_then(|w| w.get("aliases"))
-        .cloned()
-        .unwrap_or(Value::Object(Map::new()));
+    let aliases = config.get("workers").and_then(|w| w.get("aliases")).cloned().unwrap_or(Value::Object(Map::new()));
     let by_alias = Value::Object(Map::from_iter([("by-alias".to_string(), aliases)]));
     let worker = evaluate_keyed_by(&by_alias, "graph_config.workers.aliases", &[("alias", alias)])?;
     let field = |name: &str| -> Result<String, String> {
@@ -166,7 +162,10 @@ mod tests {
         assert_eq!(get_worker_type(&c, "b-linux", "1").unwrap(), ("p".into(), "w".into()));
         assert_eq!(get_worker_type(&c, "succeed", "1").unwrap(), ("built-in".into(), "succeed".into()));
         let e = get_worker_type(&c, "other", "1").unwrap_err();
-        assert_eq!(e, "No alias matching 'other' nor 'default' found while determining item graph_config.workers.aliases");
+        assert_eq!(
+            e,
+            "No alias matching 'other' nor 'default' found while determining item graph_config.workers.aliases"
+        );
     }
 
     #[test]

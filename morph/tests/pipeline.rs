@@ -35,7 +35,8 @@ fn optimize(root: &Path, params: &Path, target_graph: &Path, target_tasks: Optio
     let input = common::json_graph_to_lines(target_graph);
     let mut out = Vec::new();
     let mut index = EmptyIndex::silent(Log::quiet("tg-optimize"));
-    tg_optimize::run(&opts, &mut index, &mut TaskIdGenerator::seeded(1), input.as_bytes(), "<stdin>", &mut out).unwrap();
+    tg_optimize::run(&opts, &mut index, &mut TaskIdGenerator::seeded(1), input.as_bytes(), "<stdin>", &mut out)
+        .unwrap();
     out
 }
 
@@ -68,7 +69,8 @@ fn realworld_morphed_graphs_match_python() {
         let params = case.join("parameters.yml");
         let optimized = optimize(&root, &params, &case.join("reference/target-task-graph.json"), None);
         let ours = morph(&root, &params, optimized);
-        let (same, all, differing) = common::compare_with_reference(&case.join("reference/morphed-task-graph.json"), &ours);
+        let (same, all, differing) =
+            common::compare_with_reference(&case.join("reference/morphed-task-graph.json"), &ours);
         eprintln!("{name}: identical {same}/{all}");
         assert!(differing.is_empty(), "{name}: differing tasks {differing:?}");
         total = (total.0 + same, total.1 + all);

@@ -121,7 +121,9 @@ impl FileIndex {
         };
         let mut index = FileIndex { source: source.to_string(), ..Default::default() };
         for (path, entry) in &entries {
-            index.add_entry(path, entry).map_err(|message| IndexFileError { index_path: Some(path.clone()), message })?;
+            index
+                .add_entry(path, entry)
+                .map_err(|message| IndexFileError { index_path: Some(path.clone()), message })?;
         }
         Ok(index)
     }
@@ -246,7 +248,8 @@ impl IndexSource for TaskclusterIndex {
                 return Err(self.malformed("index.findTasksAtIndex: the answer has no \"tasks\" list".into()));
             };
             for task in tasks {
-                if let (Some(Value::String(ns)), Some(Value::String(id))) = (task.get("namespace"), task.get("taskId")) {
+                if let (Some(Value::String(ns)), Some(Value::String(id))) = (task.get("namespace"), task.get("taskId"))
+                {
                     found.insert(ns.clone(), id.clone());
                 }
             }

@@ -13,14 +13,14 @@ use crate::index::IndexSource;
 use crate::phases::{self, SubgraphInputs};
 use crate::strategy::is_truthy;
 use crate::taskids::TaskIdGenerator;
-use crate::{plan, Options, OptTask, Outcome, Plan};
+use crate::{plan, OptTask, Options, Outcome, Plan};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use tg_core::bad_input;
-use tg_core::quote::capped;
 use tg_core::graph::TaskGraph;
 use tg_core::lean::{pick, read_lean, LeanTask, Want};
+use tg_core::quote::capped;
 
 /// What tg-optimize takes from a task's text when reading it.
 #[derive(Clone, Debug, Default)]
@@ -176,7 +176,9 @@ impl Optimized<'_> {
 fn write_spliced(out: &mut impl Write, task: &OptTaskLean, links: &phases::TaskLinks) -> anyhow::Result<()> {
     let text = task.task.get();
     let ids = serde_json::to_string(&links.sorted_ids())?;
-    let open = text.strip_suffix('}').ok_or_else(|| bad_input(format!("task {}: task: expected a mapping", capped(&task.label))))?;
+    let open = text
+        .strip_suffix('}')
+        .ok_or_else(|| bad_input(format!("task {}: task: expected a mapping", capped(&task.label))))?;
     let separator = if open == "{" { "" } else { "," };
     let body = [open, separator, "\"dependencies\":", &ids, "}"];
     task.write_line(out, &links.dependencies(&task.dependencies), &body, Some(&links.task_id))?;

@@ -278,7 +278,8 @@ fn build_target<'a, T: OptTask>(graph: &'a TaskGraph<T>, opts: &Options) -> anyh
     }
     if params.get("optimize_target_tasks") == Some(&Value::Bool(false)) {
         if opts.target_tasks.is_none() {
-            opts.log.info("optimize_target_tasks is false and no --target-tasks given: every task counts as a target task");
+            opts.log
+                .info("optimize_target_tasks is false and no --target-tasks given: every task counts as a target task");
         }
         for (flag, target) in do_not_optimize.iter_mut().zip(&target_set) {
             *flag |= *target;
@@ -395,9 +396,11 @@ pub fn read_target_tasks(path: &Path) -> anyhow::Result<Vec<String>> {
             .iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s.clone()),
-                Value::Object(o) => o.get("label").and_then(Value::as_str).map(str::to_string).ok_or_else(|| {
-                    bad_input(format!("{source}: a list entry has no \"label\""))
-                }),
+                Value::Object(o) => o
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| bad_input(format!("{source}: a list entry has no \"label\""))),
                 _ => Err(bad_input(format!("{source}: expected labels or tasks in the list"))),
             })
             .collect(),
@@ -406,9 +409,10 @@ pub fn read_target_tasks(path: &Path) -> anyhow::Result<Vec<String>> {
             let mut reader = tg_core::jsonl::JsonLinesReader::new(text.as_bytes(), source.to_string());
             let mut labels = Vec::new();
             while let Some(v) = reader.next_value()? {
-                let label = v.get("label").and_then(Value::as_str).ok_or_else(|| {
-                    bad_input(format!("{}: a task without \"label\"", reader.position()))
-                })?;
+                let label = v
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad_input(format!("{}: a task without \"label\"", reader.position())))?;
                 labels.push(label.to_string());
             }
             Ok(labels)
@@ -419,7 +423,8 @@ pub fn read_target_tasks(path: &Path) -> anyhow::Result<Vec<String>> {
 /// Read `--index FILE`; a malformed file is bad input naming the file, the index path and the
 /// tasks that search it.
 pub fn read_index_file(path: &Path, tasks_by_path: impl Fn(&str) -> Vec<String>) -> anyhow::Result<FileIndex> {
-    let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read index file {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read index file {}: {e}", path.display())))?;
     FileIndex::parse(&text, &path.display().to_string()).map_err(|e| {
         let mut msg = format!("malformed index file {}: ", path.display());
         if let Some(p) = &e.index_path {

@@ -120,7 +120,11 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// The index file, Taskcluster from the environment, or an empty index that says why.
-fn choose_index<T: tg_optimize::OptTask>(path: Option<&PathBuf>, graph: &tg_core::graph::TaskGraph<T>, log: Log) -> anyhow::Result<Box<dyn IndexSource>> {
+fn choose_index<T: tg_optimize::OptTask>(
+    path: Option<&PathBuf>,
+    graph: &tg_core::graph::TaskGraph<T>,
+    log: Log,
+) -> anyhow::Result<Box<dyn IndexSource>> {
     if let Some(path) = path {
         if !path.exists() && path.as_os_str() == "empty" {
             return Ok(Box::new(EmptyIndex::silent(log)));

@@ -99,7 +99,10 @@ pub fn summary(verb: &str, counts: &Counts) -> String {
 pub type Reasons = Vec<(usize, &'static str, String)>;
 
 /// The removal phase (`remove_tasks`): which tasks are removed.
-pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyhow::Result<(Vec<bool>, Counts, Reasons)> {
+pub fn remove_tasks<T: OptTask>(
+    target: &Target<T>,
+    ev: &mut Evaluation,
+) -> anyhow::Result<(Vec<bool>, Counts, Reasons)> {
     let n = target.graph.len();
     let dependents = &target.links.dependents;
     let mut removed = vec![false; n];
@@ -174,7 +177,8 @@ pub fn remove_tasks<T: OptTask>(target: &Target<T>, ev: &mut Evaluation) -> anyh
     let reason = "if-dependencies pruning";
     let candidates: Vec<usize> = (0..n).filter(|&i| is_set(&prune_candidates, i)).collect();
     for label in candidates {
-        let live_dependent = at(dependents, label).iter().any(|&d| !is_set(&prune_candidates, d) && !is_set(&removed, d));
+        let live_dependent =
+            at(dependents, label).iter().any(|&d| !is_set(&prune_candidates, d) && !is_set(&removed, d));
         if live_dependent {
             reasons.push((label, "kept", "dependent tasks".into()));
             continue;
@@ -245,13 +249,19 @@ pub fn replace_tasks<T: OptTask>(
 }
 
 /// A task's resolved `task.deadline`, computed once.
-pub fn deadline_of<T: OptTask>(target: &Target<T>, i: usize, now: i64, cache: &mut BTreeMap<usize, String>) -> anyhow::Result<String> {
+pub fn deadline_of<T: OptTask>(
+    target: &Target<T>,
+    i: usize,
+    now: i64,
+    cache: &mut BTreeMap<usize, String>,
+) -> anyhow::Result<String> {
     if let Some(d) = cache.get(&i) {
         return Ok(d.clone());
     }
     let task = target.task(i)?;
     let label = capped(task.label());
-    let raw = task.deadline()?.ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
+    let raw =
+        task.deadline()?.ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
     let resolved = resolve_timestamps(now, &raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
     let Value::String(text) = resolved else {
         return Err(bad_input(format!(
@@ -374,10 +384,9 @@ pub fn task_links<T: OptTask>(
 ) -> anyhow::Result<TaskLinks> {
     let task = target.task(i)?;
     let id_of = |label: &str| {
-        label_to_task_id
-            .get(label)
-            .cloned()
-            .ok_or_else(|| bad_input(format!("task {}: dependency {} has no taskId", capped(task.label()), capped(label))))
+        label_to_task_id.get(label).cloned().ok_or_else(|| {
+            bad_input(format!("task {}: dependency {} has no taskId", capped(task.label()), capped(label)))
+        })
     };
     let task_id = id_of(task.label())?;
     let mut named: Vec<(String, String)> = Vec::new();
@@ -385,7 +394,8 @@ pub fn task_links<T: OptTask>(
         named.push((name.clone(), id_of(dep)?));
     }
     for soft in task.soft_dependencies() {
-        let present = target.graph.position(soft).is_some_and(|p| !(is_set(inputs.removed, p) || is_set(inputs.replaced, p)));
+        let present =
+            target.graph.position(soft).is_some_and(|p| !(is_set(inputs.removed, p) || is_set(inputs.replaced, p)));
         if present {
             if let Some(id) = label_to_task_id.get(soft) {
                 named.retain(|(n, _)| n != soft);

@@ -85,7 +85,10 @@ impl ProjectStrategy {
     }
 
     fn not_asked(&self, label: &str) -> anyhow::Error {
-        bad_input(format!("task {label}: optimization strategy {}: the worker was not asked about this task", self.name))
+        bad_input(format!(
+            "task {label}: optimization strategy {}: the worker was not asked about this task",
+            self.name
+        ))
     }
 }
 
@@ -128,7 +131,8 @@ pub fn add_project_strategies<T: OptTask>(
         log,
     })?;
     let described = worker.strategies(&unknown)?;
-    let oracle = Arc::new(Oracle { worker: Mutex::new(worker), log, removal: Mutex::default(), replacement: Mutex::default() });
+    let oracle =
+        Arc::new(Oracle { worker: Mutex::new(worker), log, removal: Mutex::default(), replacement: Mutex::default() });
     for (name, info) in described {
         match info {
             StrategyInfo::Definition(definition) => {
@@ -165,7 +169,12 @@ impl Batch {
     fn add<T: OptTask>(&mut self, task: &T, name: &str, arg: &Value, deadline: Option<String>) -> anyhow::Result<()> {
         self.tasks.push(task.to_task()?);
         self.labels.push(task.label().to_string());
-        self.calls.push(StrategyCall { name: name.to_string(), task: self.tasks.len() - 1, arg: arg.clone(), deadline });
+        self.calls.push(StrategyCall {
+            name: name.to_string(),
+            task: self.tasks.len() - 1,
+            arg: arg.clone(),
+            deadline,
+        });
         Ok(())
     }
 
@@ -182,7 +191,8 @@ impl Batch {
 pub fn ask_removal<T: OptTask>(target: &Target<T>) -> anyhow::Result<()> {
     let Some(oracle) = oracle_of(target) else { return Ok(()) };
     let mut batch = Batch::default();
-    let per_task = target.graph.tasks.iter().zip(&target.choices).zip(target.do_not_optimize.iter().zip(&target.requested));
+    let per_task =
+        target.graph.tasks.iter().zip(&target.choices).zip(target.do_not_optimize.iter().zip(&target.requested));
     for ((task, choice), (&do_not_optimize, &requested)) in per_task {
         if do_not_optimize || !requested {
             continue;
@@ -222,7 +232,10 @@ pub fn ask_replacement<T: OptTask>(
         let existing = existing_tasks.get(dep.label()).is_some_and(|id| !id.is_empty());
         let never_replaces = matches!(
             target.choices.get(d),
-            Some(Some(crate::phases::Choice { strategy: Strategy::Never | Strategy::Always | Strategy::SkipUnlessChanged, .. }))
+            Some(Some(crate::phases::Choice {
+                strategy: Strategy::Never | Strategy::Always | Strategy::SkipUnlessChanged,
+                ..
+            }))
         );
         !existing && never_replaces
     };

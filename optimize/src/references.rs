@@ -126,7 +126,9 @@ impl ReferenceContext<'_> {
                     Some(id) => id.clone(),
                     None if key == "<" => key.to_string(),
                     None => {
-                        error.get_or_insert_with(|| format!("task '{}' has no dependency named '{}'", capped(self.label), capped(key)));
+                        error.get_or_insert_with(|| {
+                            format!("task '{}' has no dependency named '{}'", capped(self.label), capped(key))
+                        });
                         String::new()
                     }
                 },
@@ -145,11 +147,9 @@ impl ReferenceContext<'_> {
             let task_id = match dependency {
                 "self" => Err(format!("task '{}' can't reference artifacts of self", capped(self.label))),
                 "decision" => Ok(self.decision_task_id),
-                _ => self
-                    .dependencies
-                    .get(dependency)
-                    .map(String::as_str)
-                    .ok_or_else(|| format!("task '{}' has no dependency named '{}'", capped(self.label), capped(dependency))),
+                _ => self.dependencies.get(dependency).map(String::as_str).ok_or_else(|| {
+                    format!("task '{}' has no dependency named '{}'", capped(self.label), capped(dependency))
+                }),
             };
             match task_id.and_then(|id| self.urls.artifact_url(id, artifact)) {
                 Ok(url) => url,
@@ -174,7 +174,8 @@ mod tests {
     fn resolve(value: Value, urls: &ArtifactUrls) -> Result<Value, String> {
         let deps: BTreeMap<String, String> =
             [("edge1", "tid1"), ("edge2", "tid2"), ("soft-label", "tid3")].map(|(a, b)| (a.into(), b.into())).into();
-        let ctx = ReferenceContext { label: "L", task_id: "self-id", decision_task_id: "dec-id", dependencies: &deps, urls };
+        let ctx =
+            ReferenceContext { label: "L", task_id: "self-id", decision_task_id: "dec-id", dependencies: &deps, urls };
         ctx.resolve(&value)
     }
 

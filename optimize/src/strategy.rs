@@ -32,8 +32,8 @@ use crate::time::parse_json_time;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use tg_core::cli::Log;
-use tg_core::params::Parameters;
 use tg_core::graph::GraphNode;
+use tg_core::params::Parameters;
 use tg_core::quote::capped;
 use tg_core::{bad_input, Map};
 
@@ -186,17 +186,17 @@ fn skip_unless_changed(task: &dyn GraphNode, arg: &Value, ev: &mut Evaluation) -
     if has_base && ev.params.get("head_rev") == base_rev {
         return Ok(false);
     }
-    let patterns = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label()))))?;
+    let patterns = string_list(arg)
+        .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label()))))?;
     let files: Vec<&str> = match ev.params.get("files_changed") {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
     for pattern in patterns {
         for path in &files {
-            let matched = ev
-                .matcher
-                .matches(path, pattern)
-                .map_err(|e| bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label()))))?;
+            let matched = ev.matcher.matches(path, pattern).map_err(|e| {
+                bad_input(format!("task {}: optimization.skip-unless-changed: {e}", capped(task.label())))
+            })?;
             if matched {
                 return Ok(false);
             }
@@ -214,7 +214,8 @@ fn index_search(
     batched: bool,
     ev: &mut Evaluation,
 ) -> anyhow::Result<Replacement> {
-    let paths = string_list(arg).map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", capped(task.label()))))?;
+    let paths = string_list(arg)
+        .map_err(|e| bad_input(format!("task {}: optimization.index-search: {e}", capped(task.label()))))?;
     let deadline = match deadline.filter(|d| !d.is_empty()) {
         Some(d) => Some(parse_json_time(d).ok_or_else(|| {
             bad_input(format!(
@@ -252,7 +253,9 @@ fn index_search(
         if let Some(deadline) = deadline {
             let Some(expires) = status.get("expires") else { continue };
             let expires = expires.as_str().and_then(parse_json_time).ok_or_else(|| {
-                ev.index.malformed(format!("status of task {task_id} (index path {path}): expires {expires} is not a timestamp"))
+                ev.index.malformed(format!(
+                    "status of task {task_id} (index path {path}): expires {expires} is not a timestamp"
+                ))
             })?;
             if expires < deadline {
                 ev.log.debug(format!(
@@ -336,7 +339,11 @@ impl Registry {
                 if items.is_empty() {
                     return Err(format!("{kind}: needs at least one sub-strategy"));
                 }
-                let subs = items.iter().map(|i| self.sub(i)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("{kind}: {e}"))?;
+                let subs = items
+                    .iter()
+                    .map(|i| self.sub(i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("{kind}: {e}"))?;
                 Ok(if kind == "any" { Strategy::Any(subs) } else { Strategy::All(subs) })
             }
             "alias" => Ok(Strategy::Alias(Box::new(self.sub(value).map_err(|e| format!("alias: {e}"))?))),
@@ -372,7 +379,10 @@ mod tests {
         assert_eq!(reg.get("skip-or-index").unwrap().description(), "skip-unless-changed-or-index-search");
         assert_eq!(reg.get("both").unwrap().description(), "skip-unless-changed-or-index-search-and-not-never");
         // Sub-names resolve against what was registered before the entry.
-        assert_eq!(reg.get("skip-or-index").unwrap(), &Strategy::Any(vec![Strategy::SkipUnlessChanged, Strategy::IndexSearch]));
+        assert_eq!(
+            reg.get("skip-or-index").unwrap(),
+            &Strategy::Any(vec![Strategy::SkipUnlessChanged, Strategy::IndexSearch])
+        );
         assert_eq!(reg.get("skip-unless-changed").unwrap().description(), "always");
         let e = Registry::builtin().extend_from(json!({"x": {"any": ["nope"]}}).as_object().unwrap()).unwrap_err();
         assert!(e.starts_with("x: any: substrategies aren't registered: nope"), "{e}");

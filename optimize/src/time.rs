@@ -16,16 +16,15 @@ const SECONDS_PER_DAY: i64 = 86_400;
 
 /// The current time, in microseconds since the epoch.
 pub fn now_micros() -> i64 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
 }
 
 /// `value_of`: the length of a relative datestamp such as `1 day`, `6years` or `2 seconds`.
 pub fn relative_duration_micros(text: &str) -> Result<i64, String> {
     static PATTERN: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
-    let pattern = PATTERN.get_or_init(|| Regex::new(r"((?:\d+)?\.?\d+) *([a-z]+)")).as_ref().map_err(ToString::to_string)?;
+    let pattern =
+        PATTERN.get_or_init(|| Regex::new(r"((?:\d+)?\.?\d+) *([a-z]+)")).as_ref().map_err(ToString::to_string)?;
     let caps = pattern.captures(text).ok_or_else(|| format!("'{text}' is invalid string"))?;
     let (amount, unit) = (&caps[1], &caps[2]);
     let seconds_per_unit = match unit {
@@ -43,9 +42,7 @@ pub fn relative_duration_micros(text: &str) -> Result<i64, String> {
             ))
         }
     };
-    let amount: i64 = amount
-        .parse()
-        .map_err(|_| format!("invalid literal for int() with base 10: '{amount}'"))?;
+    let amount: i64 = amount.parse().map_err(|_| format!("invalid literal for int() with base 10: '{amount}'"))?;
     amount
         .checked_mul(seconds_per_unit)
         .and_then(|s| s.checked_mul(MICROS_PER_SECOND))
@@ -54,9 +51,7 @@ pub fn relative_duration_micros(text: &str) -> Result<i64, String> {
 
 /// `json_time_from_now(text, now)`.
 pub fn json_time_from_now(text: &str, now: i64) -> Result<String, String> {
-    let at = now
-        .checked_add(relative_duration_micros(text)?)
-        .ok_or_else(|| format!("'{text}' is out of range"))?;
+    let at = now.checked_add(relative_duration_micros(text)?).ok_or_else(|| format!("'{text}' is out of range"))?;
     format_json_time(at)
 }
 
@@ -145,7 +140,9 @@ pub fn resolve_timestamps(now: i64, value: &Value) -> Result<Value, String> {
             }
             Ok(Value::Object(out))
         }
-        Value::Array(items) => items.iter().map(|v| resolve_timestamps(now, v)).collect::<Result<_, _>>().map(Value::Array),
+        Value::Array(items) => {
+            items.iter().map(|v| resolve_timestamps(now, v)).collect::<Result<_, _>>().map(Value::Array)
+        }
         other => Ok(other.clone()),
     }
 }
@@ -193,7 +190,8 @@ mod tests {
 
     #[test]
     fn resolves_nested_datestamps() {
-        let v = json!({"deadline": {"relative-datestamp": "1 day"}, "l": [{"relative-datestamp": "0 seconds"}], "x": 1});
+        let v =
+            json!({"deadline": {"relative-datestamp": "1 day"}, "l": [{"relative-datestamp": "0 seconds"}], "x": 1});
         assert_eq!(
             resolve_timestamps(NOW, &v).unwrap(),
             json!({"deadline": "2026-01-02T00:00:00.123Z", "l": ["2026-01-01T00:00:00.123Z"], "x": 1})

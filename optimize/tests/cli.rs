@@ -8,7 +8,13 @@ use std::path::Path;
 
 fn tg_optimize() -> Command {
     let mut cmd = Command::cargo_bin("tg-optimize").unwrap();
-    for var in ["TASKCLUSTER_ROOT_URL", "TASKCLUSTER_PROXY_URL", "TASKCLUSTER_CLIENT_ID", "TASKCLUSTER_ACCESS_TOKEN", "TASK_ID"] {
+    for var in [
+        "TASKCLUSTER_ROOT_URL",
+        "TASKCLUSTER_PROXY_URL",
+        "TASKCLUSTER_CLIENT_ID",
+        "TASKCLUSTER_ACCESS_TOKEN",
+        "TASK_ID",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env_remove("TASKGRAPH_OPTIMIZE_STRATEGIES");
@@ -77,7 +83,8 @@ fn realworld_optimized_graphs_match_python() {
             &case.join("reference/target-task-graph.json"),
             &[],
         );
-        let (same, all, differing) = common::compare_with_reference(&case.join("reference/morphed-task-graph.json"), &ours);
+        let (same, all, differing) =
+            common::compare_with_reference(&case.join("reference/morphed-task-graph.json"), &ours);
         eprintln!("{name}: identical {same}/{all}");
         assert!(differing.is_empty(), "{name}: differing tasks {differing:?}");
         total = (total.0 + same, total.1 + all);
@@ -97,7 +104,12 @@ fn golden_optimized_graph_matches_python() {
     }
     for extra in [vec![], vec!["--target-tasks".to_string(), golden.join("target-tasks.json").display().to_string()]] {
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-        let ours = optimize(&root.join("kinds"), &golden.join("parameters.yml"), &golden.join("target-task-graph.json"), &extra);
+        let ours = optimize(
+            &root.join("kinds"),
+            &golden.join("parameters.yml"),
+            &golden.join("target-task-graph.json"),
+            &extra,
+        );
         let (same, all, differing) = common::compare_with_reference(&golden.join("optimized-task-graph.json"), &ours);
         assert!(differing.is_empty(), "{extra:?}: differing tasks {differing:?} ({same}/{all})");
     }
@@ -199,7 +211,8 @@ fn a_dependency_on_a_removed_task_is_an_error() {
     let strategies = dir.path().join("strategies.yml");
     std::fs::write(&strategies, "both: {all: [always, never]}\nremove-on-replace: {not: never}\n").unwrap();
     let deadline = r#"{"deadline":{"relative-datestamp":"1 day"}}"#;
-    let input = line("a", "", r#"{"remove-on-replace":null}"#, deadline) + &line("b", "\"dep\":\"a\"", "null", deadline);
+    let input =
+        line("a", "", r#"{"remove-on-replace":null}"#, deadline) + &line("b", "\"dep\":\"a\"", "null", deadline);
     let (code, _, stderr) = run_bad(&input, "", &["--strategies", strategies.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
@@ -217,7 +230,8 @@ fn a_malformed_index_file_names_the_entry_and_the_task() {
     let (code, _, stderr) = run_bad(&input, "", &["--index", index.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("malformed index file") && stderr.contains("entry \"p.a\" (searched by task a): unknown key \"taskid\""),
+        stderr.contains("malformed index file")
+            && stderr.contains("entry \"p.a\" (searched by task a): unknown key \"taskid\""),
         "{stderr}"
     );
     std::fs::write(&index, "[1, 2").unwrap();
@@ -249,7 +263,9 @@ fn writes_label_to_taskid_and_resolves_references() {
             "b",
             "\"build\":\"a\"",
             "null",
-            &format!(r#"{{{deadline},"env":{{"T":{{"task-reference":"<build> <self> <decision> <<>"}},"U":{{"artifact-reference":"<build/public/x.zip>"}}}}}}"#),
+            &format!(
+                r#"{{{deadline},"env":{{"T":{{"task-reference":"<build> <self> <decision> <<>"}},"U":{{"artifact-reference":"<build/public/x.zip>"}}}}}}"#
+            ),
         );
     let out = tg_optimize()
         .current_dir(dir.path())
@@ -267,7 +283,10 @@ fn writes_label_to_taskid_and_resolves_references() {
     assert_eq!(tasks[1]["dependencies"]["build"], a);
     assert_eq!(tasks[1]["task"]["dependencies"], serde_json::json!([a]));
     assert_eq!(tasks[1]["task"]["env"]["T"], format!("{a} {b} DecisionTaskIdAAAAAAAA <"));
-    assert_eq!(tasks[1]["task"]["env"]["U"], format!("https://tc.example.com/api/queue/v1/task/{a}/artifacts/public/x.zip"));
+    assert_eq!(
+        tasks[1]["task"]["env"]["U"],
+        format!("https://tc.example.com/api/queue/v1/task/{a}/artifacts/public/x.zip")
+    );
     let text = std::fs::read_to_string(&l2t).unwrap();
     assert!(text.starts_with("{\n  \"a\": \""), "{text}");
 }

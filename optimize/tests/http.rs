@@ -124,12 +124,14 @@ fn taskcluster(request: &Seen, _n: usize) -> (u16, Value) {
     let task = |ns: &str, id: &str| json!({"namespace": ns, "taskId": id, "rank": 0, "data": {}, "expires": FAR});
     let status = |id: &str, state: &str, expires: &str| json!({"taskId": id, "status": {"taskId": id, "state": state, "expires": expires}});
     match (request.method.as_str(), request.path.as_str()) {
-        ("POST", "/api/index/v1/tasks/indexes") => {
-            (200, json!({"tasks": [task("p.found", "FOUNDxxxxxxxxxxxxxxxxx"), task("p.expired", "EXPIREDxxxxxxxxxxxxxxx")], "continuationToken": "tok/1+"}))
-        }
-        ("POST", "/api/index/v1/tasks/indexes?continuationToken=tok%2F1%2B") => {
-            (200, json!({"tasks": [task("p.failed", "FAILEDxxxxxxxxxxxxxxxx"), task("p.fallback", "FALLBACKxxxxxxxxxxxxxx")]}))
-        }
+        ("POST", "/api/index/v1/tasks/indexes") => (
+            200,
+            json!({"tasks": [task("p.found", "FOUNDxxxxxxxxxxxxxxxxx"), task("p.expired", "EXPIREDxxxxxxxxxxxxxxx")], "continuationToken": "tok/1+"}),
+        ),
+        ("POST", "/api/index/v1/tasks/indexes?continuationToken=tok%2F1%2B") => (
+            200,
+            json!({"tasks": [task("p.failed", "FAILEDxxxxxxxxxxxxxxxx"), task("p.fallback", "FALLBACKxxxxxxxxxxxxxx")]}),
+        ),
         ("POST", "/api/queue/v1/tasks/status") => (
             200,
             json!({"statuses": [status("FOUNDxxxxxxxxxxxxxxxxx", "completed", FAR), status("EXPIREDxxxxxxxxxxxxxxx", "completed", PAST)], "continuationToken": "s2"}),
@@ -144,17 +146,26 @@ fn taskcluster(request: &Seen, _n: usize) -> (u16, Value) {
 
 /// Run tg-optimize against `url`; (exit code, stdout, stderr, label-to-taskid text).
 fn run(url: &str, proxy: bool) -> (i32, String, String, String) {
-    let dir = std::env::temp_dir().join(format!("tg-optimize-http-{}-{}", std::process::id(), url.replace([':', '/'], "_")));
+    let dir =
+        std::env::temp_dir().join(format!("tg-optimize-http-{}-{}", std::process::id(), url.replace([':', '/'], "_")));
     std::fs::create_dir_all(&dir).unwrap();
     let l2t = dir.join("label-to-taskid.json");
     let mut cmd = assert_cmd::Command::cargo_bin("tg-optimize").unwrap();
-    for var in ["TASKCLUSTER_ROOT_URL", "TASKCLUSTER_PROXY_URL", "TASKCLUSTER_CLIENT_ID", "TASKCLUSTER_ACCESS_TOKEN", "TASK_ID"] {
+    for var in [
+        "TASKCLUSTER_ROOT_URL",
+        "TASKCLUSTER_PROXY_URL",
+        "TASKCLUSTER_CLIENT_ID",
+        "TASKCLUSTER_ACCESS_TOKEN",
+        "TASK_ID",
+    ] {
         cmd.env_remove(var);
     }
     if proxy {
         cmd.env("TASKCLUSTER_PROXY_URL", url);
     } else {
-        cmd.env("TASKCLUSTER_ROOT_URL", url).env("TASKCLUSTER_CLIENT_ID", "tester").env("TASKCLUSTER_ACCESS_TOKEN", SECRET);
+        cmd.env("TASKCLUSTER_ROOT_URL", url)
+            .env("TASKCLUSTER_CLIENT_ID", "tester")
+            .env("TASKCLUSTER_ACCESS_TOKEN", SECRET);
     }
     let out = cmd
         .current_dir(&dir)
@@ -220,7 +231,13 @@ fn index_answers_decide_the_replacements() {
 
 #[test]
 fn server_errors_are_retried() {
-    let server = Server::start(|request, n| if n <= 2 { (500, json!({"code": "InternalServerError", "message": "boom"})) } else { taskcluster(request, n) });
+    let server = Server::start(|request, n| {
+        if n <= 2 {
+            (500, json!({"code": "InternalServerError", "message": "boom"}))
+        } else {
+            taskcluster(request, n)
+        }
+    });
     let (code, _, stderr, l2t) = run(&server.url, true);
     assert_eq!(code, 0, "{stderr}");
     assert!(l2t.contains("FOUNDxxxxxxxxxxxxxxxxx"), "{l2t}");
@@ -245,11 +262,14 @@ fn an_unreachable_index_exits_3_naming_the_call() {
 
 #[test]
 fn a_refusing_index_exits_3_without_retrying() {
-    let server = Server::start(|_, _| (403, json!({"code": "InsufficientScopes", "message": "you need index:find-task"})));
+    let server =
+        Server::start(|_, _| (403, json!({"code": "InsufficientScopes", "message": "you need index:find-task"})));
     let (code, _, stderr, _) = run(&server.url, false);
     assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("index.findTasksAtIndex: index.POST /tasks/indexes: HTTP 403 InsufficientScopes: you need index:find-task"),
+        stderr.contains(
+            "index.findTasksAtIndex: index.POST /tasks/indexes: HTTP 403 InsufficientScopes: you need index:find-task"
+        ),
         "{stderr}"
     );
     assert_eq!(server.seen().len(), 1);

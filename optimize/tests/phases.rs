@@ -64,7 +64,8 @@ fn run_case(case: &Value) -> anyhow::Result<(Map<String, Value>, Value)> {
         out.iter().map(|t| (t.task_id.clone().unwrap(), t.label.clone())).collect();
     let mut by_label = Map::new();
     for task in &out {
-        by_label.insert(task.label.clone(), sort_task_dependencies(replace_ids(&serde_json::to_value(task)?, &generated)));
+        by_label
+            .insert(task.label.clone(), sort_task_dependencies(replace_ids(&serde_json::to_value(task)?, &generated)));
     }
     let l2t = replace_ids(&serde_json::to_value(&outcome.label_to_task_id)?, &generated);
     Ok((by_label, l2t))

@@ -92,7 +92,8 @@ mod tests {
 
     #[test]
     fn always_target_follows_the_parameter() {
-        let tasks = vec![task("a", "lint", &[], true), task("b", "docker-image", &[], true), task("c", "lint", &[], false)];
+        let tasks =
+            vec![task("a", "lint", &[], true), task("b", "docker-image", &[], true), task("c", "lint", &[], false)];
         assert_eq!(always_target_tasks(&tasks, &params(json!(true))).unwrap(), [0, 1]);
         assert_eq!(always_target_tasks(&tasks, &params(json!(false))).unwrap(), Vec::<usize>::new());
         assert_eq!(always_target_tasks(&tasks, &params(json!(["docker-image"]))).unwrap(), [1]);

@@ -74,7 +74,9 @@ fn parse(text: &str, source: &str) -> anyhow::Result<Vec<(String, Value)>> {
         Ok(Value::Object(map)) if map.values().all(Value::is_object) && !looks_like_one_task(&map) => {
             Ok(map.into_iter().collect())
         }
-        Ok(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| entry(v, source, i + 1, "entry")).collect(),
+        Ok(Value::Array(items)) => {
+            items.into_iter().enumerate().map(|(i, v)| entry(v, source, i + 1, "entry")).collect()
+        }
         Ok(single) => Ok(vec![entry(single, source, 1, "line")?]),
         Err(_) => {
             let mut out = Vec::new();

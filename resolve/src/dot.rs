@@ -47,7 +47,11 @@ pub fn write_dot(selection: &Selection, out: impl Write) -> anyhow::Result<()> {
     writeln!(out, "  edge [color=\"#555555\", arrowsize=0.6];")?;
     for ((kind, members), colour) in kinds.iter().zip(PALETTE.iter().cycle()) {
         writeln!(out, "  subgraph {} {{", quote(&format!("cluster_{kind}")))?;
-        writeln!(out, "    label={}; style=\"rounded\"; color=\"{colour}\"; penwidth=2;", quote(&format!("{kind} ({})", members.len())))?;
+        writeln!(
+            out,
+            "    label={}; style=\"rounded\"; color=\"{colour}\"; penwidth=2;",
+            quote(&format!("{kind} ({})", members.len()))
+        )?;
         writeln!(out, "    node [fillcolor=\"{colour}\"];")?;
         for &(i, label) in members {
             let style = match selection.requested.as_ref().and_then(|r| r.get(i).copied()) {
@@ -87,11 +91,17 @@ mod tests {
     fn clusters_per_kind_and_edges_from_dependency() {
         let a: Task = serde_json::from_value(json!({"kind": "build", "label": "b\"1", "task": {}})).unwrap();
         let b: Task = serde_json::from_value(json!({"kind": "test", "label": "t", "dependencies": {"build": "b\"1"}, "soft_dependencies": ["gone"], "task": {}})).unwrap();
-        let sel = Selection { tasks: vec![&a, &b], requested: Some(vec![false, true]), title: "target task graph".into() };
+        let sel =
+            Selection { tasks: vec![&a, &b], requested: Some(vec![false, true]), title: "target task graph".into() };
         let mut buf = Vec::new();
         write_dot(&sel, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.contains("subgraph \"cluster_build\" {\n    label=\"build (1)\"; style=\"rounded\"; color=\"#8dd3c7\""), "{text}");
+        assert!(
+            text.contains(
+                "subgraph \"cluster_build\" {\n    label=\"build (1)\"; style=\"rounded\"; color=\"#8dd3c7\""
+            ),
+            "{text}"
+        );
         assert!(text.contains("subgraph \"cluster_test\""), "{text}");
         assert!(text.contains("\"b\\\"1\" [style=\"rounded,filled,dashed\"];"), "{text}");
         assert!(text.contains("\"t\" [penwidth=2.5];"), "{text}");

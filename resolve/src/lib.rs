@@ -158,7 +158,8 @@ pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
     // memory, and the text is copied to the output unparsed.
     let tasks: Vec<LeanTask<VerifyFacts>> = read_lean(input, &source, VerifyFacts::of_lean)?;
     let log = opts.common.log(PROGRAM);
-    let stage = if opts.target_tasks_out.is_some() && opts.stage() == Stage::Full { Stage::TargetGraph } else { opts.stage() };
+    let stage =
+        if opts.target_tasks_out.is_some() && opts.stage() == Stage::Full { Stage::TargetGraph } else { opts.stage() };
     let resolved = resolve(tasks, &ctx, stage, !opts.no_verify, log)?;
     if let Some(path) = &opts.target_tasks_out {
         write_target_tasks(path, &resolved.labels(Stage::Target))?;
@@ -169,8 +170,7 @@ pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
 /// The target labels as a JSON list, written whole before the graph goes to stdout.
 fn write_target_tasks(path: &std::path::Path, labels: &[String]) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(labels)?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, text + "\n").map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// A task as tg-resolve handles it: [`Task`], or the lean form `run` reads.
@@ -278,7 +278,13 @@ fn flag(flags: &[bool], i: usize) -> bool {
 
 /// Resolve `tasks` up to `stage`: full graph (checked, verified when `verify`), target task set,
 /// target task graph.
-pub fn resolve<T: ResolveTask>(tasks: Vec<T>, ctx: &StageContext, stage: Stage, verify: bool, log: Log) -> anyhow::Result<Resolved<T>> {
+pub fn resolve<T: ResolveTask>(
+    tasks: Vec<T>,
+    ctx: &StageContext,
+    stage: Stage,
+    verify: bool,
+    log: Log,
+) -> anyhow::Result<Resolved<T>> {
     target::filters(&ctx.parameters)?;
     if stage != Stage::Full {
         target::target_method(&ctx.parameters)?;

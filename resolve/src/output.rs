@@ -110,7 +110,10 @@ mod tests {
     use serde_json::json;
 
     fn task(label: &str) -> Task {
-        serde_json::from_value(json!({"kind": "k", "label": label, "attributes": {"b": 1, "a": []}, "task": {"z": {}, "y": 1.5}})).unwrap()
+        serde_json::from_value(
+            json!({"kind": "k", "label": label, "attributes": {"b": 1, "a": []}, "task": {"z": {}, "y": 1.5}}),
+        )
+        .unwrap()
     }
 
     #[test]

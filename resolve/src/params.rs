@@ -40,7 +40,8 @@ pub fn load_context(common: &CommonArgs, allow_unknown: bool, overrides: &Overri
         })?;
     }
     apply_overrides(&mut ctx.parameters, overrides);
-    check_resolve_parameters(&ctx.parameters).map_err(|msg| bad_input(format!("{source}: invalid parameters: {msg}")))?;
+    check_resolve_parameters(&ctx.parameters)
+        .map_err(|msg| bad_input(format!("{source}: invalid parameters: {msg}")))?;
     Ok(ctx)
 }
 

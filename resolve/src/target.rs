@@ -68,7 +68,10 @@ pub fn target_method(parameters: &Parameters) -> anyhow::Result<String> {
     match parameters.get("target_tasks_method") {
         None => Ok("all_tasks".to_string()),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(bad_input(format!("parameter target_tasks_method: expected a string, got {}", capped(&other.to_string())))),
+        Some(other) => Err(bad_input(format!(
+            "parameter target_tasks_method: expected a string, got {}",
+            capped(&other.to_string())
+        ))),
     }
 }
 
@@ -109,7 +112,13 @@ struct ProjectCode<'a, 'c> {
 
 impl ProjectCode<'_, '_> {
     /// Run the project's `name` on the tasks at `positions`; the positions it selects, ascending.
-    fn select(&mut self, function: TargetFunction, name: &str, tasks: &[Task], positions: &[usize]) -> anyhow::Result<Vec<usize>> {
+    fn select(
+        &mut self,
+        function: TargetFunction,
+        name: &str,
+        tasks: &[Task],
+        positions: &[usize],
+    ) -> anyhow::Result<Vec<usize>> {
         if !tg_bridge::has_register_hook(self.ctx.graph_config) {
             return Err(bad_input(match function {
                 TargetFunction::Filter => format!(
@@ -124,10 +133,16 @@ impl ProjectCode<'_, '_> {
         }
         let set: Vec<&Task> = positions.iter().filter_map(|&i| tasks.get(i)).collect();
         let labels = self.worker()?.target(function, name, &set)?;
-        let index: std::collections::HashMap<&str, usize> = tasks.iter().enumerate().map(|(i, t)| (t.label.as_str(), i)).collect();
+        let index: std::collections::HashMap<&str, usize> =
+            tasks.iter().enumerate().map(|(i, t)| (t.label.as_str(), i)).collect();
         let mut selected = labels
             .iter()
-            .map(|l| index.get(l.as_str()).copied().ok_or_else(|| bad_input(format!("target function {name}: selected unknown task {}", capped(l)))))
+            .map(|l| {
+                index
+                    .get(l.as_str())
+                    .copied()
+                    .ok_or_else(|| bad_input(format!("target function {name}: selected unknown task {}", capped(l))))
+            })
             .collect::<anyhow::Result<Vec<usize>>>()?;
         selected.sort_unstable();
         selected.dedup();
@@ -166,12 +181,19 @@ impl ProjectCode<'_, '_> {
 }
 
 /// Run one target task method over the tasks at `positions`.
-fn apply_method(method: &str, tasks: &mut [Task], positions: &[usize], ctx: &TargetContext) -> anyhow::Result<Vec<usize>> {
+fn apply_method(
+    method: &str,
+    tasks: &mut [Task],
+    positions: &[usize],
+    ctx: &TargetContext,
+) -> anyhow::Result<Vec<usize>> {
     let keep = |f: &dyn Fn(&Task) -> Result<bool, String>| -> anyhow::Result<Vec<usize>> {
         let mut out = Vec::new();
         for &i in positions {
             let Some(task) = tasks.get(i) else { continue };
-            if f(task).map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", capped(&task.label))))? {
+            if f(task)
+                .map_err(|e| bad_input(format!("target_tasks_method {method}: task {}: {e}", capped(&task.label))))?
+            {
                 out.push(i);
             }
         }
@@ -240,7 +262,8 @@ fn run_on_git_branches_ok(task: &Task, params: &Parameters) -> Result<bool, Stri
     let head_ref = params.str("head_ref");
     let branch = head_ref.strip_prefix("refs/heads/").unwrap_or(head_ref);
     for pattern in branches {
-        let re = compile_match(pattern).map_err(|e| format!("attributes.run_on_git_branches: bad pattern {pattern:?}: {e}"))?;
+        let re = compile_match(pattern)
+            .map_err(|e| format!("attributes.run_on_git_branches: bad pattern {pattern:?}: {e}"))?;
         if re.is_match(branch) {
             return Ok(true);
         }
@@ -254,7 +277,12 @@ fn try_method(tasks: &mut [Task], positions: &[usize], ctx: &TargetContext) -> R
     let message = match ctx.parameters.get("message") {
         Some(Value::String(m)) => m.as_str(),
         Some(other) => return Err(format!("parameter message: expected a string, got {}", capped(&other.to_string()))),
-        None => return Err("the message parameter is missing: pass --message 'try: ...' or set message in the parameters file".into()),
+        None => {
+            return Err(
+                "the message parameter is missing: pass --message 'try: ...' or set message in the parameters file"
+                    .into(),
+            )
+        }
     };
     let args = try_syntax::parse_message(message)?;
     if !args.unknown.is_empty() {
@@ -294,7 +322,9 @@ fn add_routes(task: &mut Task, routes: &[String]) -> Result<(), String> {
             list.extend(routes.iter().cloned().map(Value::String));
             Ok(())
         }
-        other => Err(format!("task {}: task.routes: expected a list, got {}", capped(&label), capped(&other.to_string()))),
+        other => {
+            Err(format!("task {}: task.routes: expected a list, got {}", capped(&label), capped(&other.to_string())))
+        }
     }
 }
 
@@ -346,7 +376,10 @@ mod tests {
             assert_eq!(standard_filter(&task("t", attrs.clone()), &p), Ok(want), "{attrs}");
         }
         let pr = params(json!({"tasks_for": "github-pull-request"}));
-        let t = task("t", json!({"run_on_projects": ["all"], "run_on_git_branches": ["release"], "run_on_tasks_for": ["all"]}));
+        let t = task(
+            "t",
+            json!({"run_on_projects": ["all"], "run_on_git_branches": ["release"], "run_on_tasks_for": ["all"]}),
+        );
         assert_eq!(standard_filter(&t, &pr), Ok(true));
         let hg = params(json!({"repository_type": "hg"}));
         assert_eq!(standard_filter(&t, &hg), Ok(true));
@@ -357,7 +390,8 @@ mod tests {
         let p = params(json!({}));
         let e = standard_filter(&task("t", json!({"run_on_projects": "all"})), &p).unwrap_err();
         assert_eq!(e, "attributes.run_on_projects: expected a list of strings, got a string");
-        let e = standard_filter(&task("t", json!({"run_on_projects": ["all"], "run_on_git_branches": ["("]})), &p).unwrap_err();
+        let e = standard_filter(&task("t", json!({"run_on_projects": ["all"], "run_on_git_branches": ["("]})), &p)
+            .unwrap_err();
         assert!(e.starts_with("attributes.run_on_git_branches: bad pattern \"(\""), "{e}");
     }
 
@@ -375,7 +409,12 @@ mod tests {
         let e = run(json!({"target_tasks_method": "release"}));
         assert!(e.starts_with("unknown target_tasks_method \"release\" (built-in methods: codereview, default, nothing, try_option_syntax, try_syntax)"), "{e}");
         let e = run(json!({"filters": ["check_servo"]}));
-        assert!(e.starts_with("unknown filter \"check_servo\" in parameter filters (built-in filters: target_tasks_method)"), "{e}");
+        assert!(
+            e.starts_with(
+                "unknown filter \"check_servo\" in parameter filters (built-in filters: target_tasks_method)"
+            ),
+            "{e}"
+        );
         assert_eq!(filters(&params(json!({"filters": []}))).unwrap(), ["target_tasks_method"]);
     }
 }

@@ -38,7 +38,8 @@ use tg_core::task::Task;
 pub const TRY_DELIMITER: &str = "try:";
 
 /// Kinds governed by `-b` and `-p`.
-pub const BUILD_KINDS: &[&str] = &["build", "artifact-build", "hazard", "l10n", "valgrind", "static-analysis", "spidermonkey"];
+pub const BUILD_KINDS: &[&str] =
+    &["build", "artifact-build", "hazard", "l10n", "valgrind", "static-analysis", "spidermonkey"];
 
 /// `-b` letters.
 fn build_type_alias(c: char) -> Option<&'static str> {
@@ -305,7 +306,8 @@ fn classify(word: &str) -> Result<Word<'_>, String> {
     if !word.starts_with('-') || word == "-" {
         return Ok(Word::Positional);
     }
-    let exact = |name: &str| OPTIONS.iter().find(|o| o.long == name || o.short.is_some_and(|c| name == format!("-{c}")));
+    let exact =
+        |name: &str| OPTIONS.iter().find(|o| o.long == name || o.short.is_some_and(|c| name == format!("-{c}")));
     if let Some(opt) = exact(word) {
         return Ok(Word::Option(opt, Attached::No));
     }
@@ -414,7 +416,13 @@ pub fn parse_args(words: &[String]) -> Result<TryArgs, String> {
 }
 
 /// Apply one option (with the value attached to it, if any) and return the next word's index.
-fn take_option(args: &mut TryArgs, opt: &Opt, attached: Attached, words: &[String], next: usize) -> Result<usize, String> {
+fn take_option(
+    args: &mut TryArgs,
+    opt: &Opt,
+    attached: Attached,
+    words: &[String],
+    next: usize,
+) -> Result<usize, String> {
     let following = words.get(next).filter(|w| !is_option_like(w));
     match (opt.arity, attached) {
         (Arity::Zero, Attached::No) => args.set(opt, None).map(|_| next),
@@ -506,7 +514,8 @@ impl TryOptionSyntax {
             jobs: parse_jobs(args.jobs.as_deref()),
             build_types: parse_build_types(args.build_types.as_deref(), tasks)?,
             platforms: parse_platforms(&args.platforms, tasks, graph_config)?,
-            unittests: parse_test_option("unittest_try_name", &args.unittests, tasks).map_err(|e| format!("-u: {e}"))?,
+            unittests: parse_test_option("unittest_try_name", &args.unittests, tasks)
+                .map_err(|e| format!("-u: {e}"))?,
             talos: parse_test_option("talos_try_name", &args.talos, tasks).map_err(|e| format!("-t: {e}"))?,
             trigger_tests: args.trigger_tests,
             interactive: args.interactive,
@@ -567,7 +576,10 @@ impl TryOptionSyntax {
     }
 
     fn build_type_selected(&self, task: &Task) -> bool {
-        task.attributes.get("build_type").and_then(Value::as_str).is_some_and(|b| self.build_types.iter().any(|x| x == b))
+        task.attributes
+            .get("build_type")
+            .and_then(Value::as_str)
+            .is_some_and(|b| self.build_types.iter().any(|x| x == b))
     }
 
     /// Firefox's `check_run_on_projects`: not a nightly (unless asked) and `try` or `all` in
@@ -661,7 +673,11 @@ fn list_or_none(values: &BTreeSet<&str>) -> String {
 
 /// `-p`: `all` -> `None`; else the names plus their ridealong builds; each must be a
 /// `build_platform` or `test_platform` of some task.
-fn parse_platforms(arg: &str, tasks: &[&Task], graph_config: &serde_json::Map<String, Value>) -> Result<Option<Vec<String>>, String> {
+fn parse_platforms(
+    arg: &str,
+    tasks: &[&Task],
+    graph_config: &serde_json::Map<String, Value>,
+) -> Result<Option<Vec<String>>, String> {
     if arg == "all" {
         return Ok(None);
     }
@@ -757,7 +773,14 @@ fn parse_test_opts(input: &str, all_platforms: &BTreeSet<&str>) -> Result<Vec<Te
                 token.clear();
             }
             ',' => {
-                tests.insert(0, TestSpec { test: token.trim().to_string(), platforms: normalize(platforms.take()), only_chunks: None });
+                tests.insert(
+                    0,
+                    TestSpec {
+                        test: token.trim().to_string(),
+                        platforms: normalize(platforms.take()),
+                        only_chunks: None,
+                    },
+                );
                 token.clear();
             }
             '[' => {
@@ -770,7 +793,10 @@ fn parse_test_opts(input: &str, all_platforms: &BTreeSet<&str>) -> Result<Vec<Te
         }
     }
     if !token.is_empty() {
-        tests.insert(0, TestSpec { test: token.trim().to_string(), platforms: normalize(platforms.take()), only_chunks: None });
+        tests.insert(
+            0,
+            TestSpec { test: token.trim().to_string(), platforms: normalize(platforms.take()), only_chunks: None },
+        );
     }
     Ok(tests)
 }
@@ -832,11 +858,7 @@ fn handle_alias(test: TestSpec, all_tests: &BTreeSet<&str>) -> Vec<TestSpec> {
     let Some((_, alias)) = UNITTEST_ALIASES.iter().find(|(name, _)| *name == test.test) else {
         return vec![test];
     };
-    all_tests
-        .iter()
-        .filter(|t| alias.matches(t))
-        .map(|t| TestSpec { test: t.to_string(), ..test.clone() })
-        .collect()
+    all_tests.iter().filter(|t| alias.matches(t)).map(|t| TestSpec { test: t.to_string(), ..test.clone() }).collect()
 }
 
 /// What Firefox's `try_option_syntax` target method does to the tasks it selects: duplicates
@@ -865,7 +887,9 @@ pub fn annotate_selected(task: &mut Task, options: &TryOptionSyntax) {
 pub fn notification_routes(options: &TryOptionSyntax, owner: &str) -> Vec<String> {
     match options.notifications.as_deref() {
         Some("all") => vec![format!("notify.email.{owner}.on-any")],
-        Some("failure") => vec![format!("notify.email.{owner}.on-failed"), format!("notify.email.{owner}.on-exception")],
+        Some("failure") => {
+            vec![format!("notify.email.{owner}.on-failed"), format!("notify.email.{owner}.on-exception")]
+        }
         _ => Vec::new(),
     }
 }

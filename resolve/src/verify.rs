@@ -214,7 +214,11 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// Run every full-graph verification; `order` is the graph's topological order.
-pub fn verify_full_graph<T: Verifiable>(graph: &TaskGraph<T>, order: &[usize], ctx: &VerifyContext) -> anyhow::Result<()> {
+pub fn verify_full_graph<T: Verifiable>(
+    graph: &TaskGraph<T>,
+    order: &[usize],
+    ctx: &VerifyContext,
+) -> anyhow::Result<()> {
     let nodes: Vec<Node> = graph
         .tasks
         .iter()
@@ -227,7 +231,8 @@ pub fn verify_full_graph<T: Verifiable>(graph: &TaskGraph<T>, order: &[usize], c
         })
         .collect();
     for (name, check) in CHECKS {
-        check(&nodes, order, ctx).map_err(|msg| bad_input(format!("full task graph verification {name} failed: {msg}")))?;
+        check(&nodes, order, ctx)
+            .map_err(|msg| bad_input(format!("full task graph verification {name} failed: {msg}")))?;
     }
     Ok(())
 }
@@ -276,7 +281,12 @@ fn verify_trust_domain_v2_routes(nodes: &[Node], order: &[usize], ctx: &VerifyCo
     for task in in_order(nodes, order) {
         for route in task.facts.routes.iter().filter(|r| r.starts_with(&prefix)) {
             if let Some(other) = seen.get(route.as_str()) {
-                return Err(format!("conflict between {}:{} for route: {}", capped(task.label), capped(other), capped(route)));
+                return Err(format!(
+                    "conflict between {}:{} for route: {}",
+                    capped(task.label),
+                    capped(other),
+                    capped(route)
+                ));
             }
             seen.insert(route, task.label);
         }
@@ -345,7 +355,9 @@ fn verify_dependency_tiers(nodes: &[Node], order: &[usize], _: &VerifyContext) -
     let rank = |t: Option<i64>| t.unwrap_or(i64::MAX);
     for task in in_order(nodes, order) {
         for (dep_label, dep) in task.deps.iter().filter_map(|&(l, d)| nodes.get(d).map(|n| (l, n))) {
-            if dep.facts.worker_type.as_deref().and_then(Value::as_str) == Some("always-optimized") || dep.kind.contains("dummy") {
+            if dep.facts.worker_type.as_deref().and_then(Value::as_str) == Some("always-optimized")
+                || dep.kind.contains("dummy")
+            {
                 continue;
             }
             if rank(tier(task)) < rank(tier(dep)) {
@@ -373,7 +385,12 @@ fn verify_toolchain_alias(nodes: &[Node], order: &[usize], _: &VerifyContext) ->
         };
         for key in keys {
             if let Some(other) = seen.get(&key) {
-                return Err(format!("Duplicate toolchain-alias in tasks `{}`and `{}`: {}", capped(task.label), capped(other), capped(&key)));
+                return Err(format!(
+                    "Duplicate toolchain-alias in tasks `{}`and `{}`: {}",
+                    capped(task.label),
+                    capped(other),
+                    capped(&key)
+                ));
             }
             seen.insert(key, task.label);
         }
@@ -542,8 +559,11 @@ mod tests {
     fn huge_labels_are_capped_in_errors() {
         let (a, b) = ("a".repeat(100_000), "b".repeat(100_000));
         let route = format!("index.td.v2.{}", "r".repeat(100_000));
-        let err = check(vec![task(&a, &[], base(json!({"routes": [route]}))), task(&b, &[], base(json!({"routes": [route]})))])
-            .unwrap_err();
+        let err = check(vec![
+            task(&a, &[], base(json!({"routes": [route]}))),
+            task(&b, &[], base(json!({"routes": [route]}))),
+        ])
+        .unwrap_err();
         assert!(err.len() < 2_000, "{} bytes", err.len());
         assert!(err.contains("… (100000 bytes)") && err.contains("… (100012 bytes)"), "{err}");
     }
@@ -618,7 +638,13 @@ mod tests {
     #[test]
     fn run_task_caches_with_digest_and_task_reference_pass() {
         let name = format!("td-level-3-checkouts-{RUN_TASK_SUFFIX}");
-        let ok = task("a", &[], base(json!({"payload": {"command": ["/usr/local/bin/run-task", "--"], "cache": {"task-reference": {name: "/c"}}}})));
+        let ok = task(
+            "a",
+            &[],
+            base(
+                json!({"payload": {"command": ["/usr/local/bin/run-task", "--"], "cache": {"task-reference": {name: "/c"}}}}),
+            ),
+        );
         assert_eq!(check(vec![ok]), Ok(()));
         let dummy_dep = task("d", &[], json!({"provisionerId": "p", "workerType": "always-optimized"}));
         let t = task("t", &["d"], base(th("t", 1)));

@@ -81,8 +81,15 @@ fn default_target_graph_and_its_order() {
     let (code, out, err) = resolve(&[], &mini_input());
     assert_eq!(code, 0, "{err}");
     assert_eq!(labels_of(&out), ["build-linux", "build-win", "docker-image-base", "test-linux", "test-win"]);
-    let order: Vec<String> = out.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string()).collect();
-    assert_eq!(order, ["docker-image-base", "build-linux", "build-win", "test-linux", "test-win"], "dependencies first, then input order");
+    let order: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        order,
+        ["docker-image-base", "build-linux", "build-win", "test-linux", "test-win"],
+        "dependencies first, then input order"
+    );
     assert!(err.contains("tg-resolve: filter target_tasks_method (default) pruned 3 tasks (3 remain)"), "{err}");
     assert!(err.contains("tg-resolve: target task graph: 5 tasks (3 targets)"), "{err}");
     // deterministic: same input, same bytes
@@ -139,7 +146,10 @@ fn target_kinds_keep_kind_dependencies_and_docker_image() {
     let (code, out, err) = resolve(&["-k", "test", "--full", "--labels"], &mini_input());
     assert_eq!(code, 0, "{err}");
     assert_eq!(label_lines(&out), ["build-linux", "build-win", "docker-image-base", "test-linux", "test-win"]);
-    assert!(err.contains("target-kinds test: kept kinds docker-image, build, test; dropped 1 tasks of other kinds"), "{err}");
+    assert!(
+        err.contains("target-kinds test: kept kinds docker-image, build, test; dropped 1 tasks of other kinds"),
+        "{err}"
+    );
     let (code, _, err) = resolve(&["-k", "nope"], &mini_input());
     assert_eq!(code, 1);
     assert!(err.contains("kind nope not found"), "{err}");
@@ -328,7 +338,9 @@ fn tg_diff_maps_task_ids_to_labels() {
     // Two optimized graphs of the same tasks with different random taskIds.
     let g1 = r#"{"aaaaaaaaaaaaaaaaaaaaaa": {"label": "build", "task_id": "aaaaaaaaaaaaaaaaaaaaaa", "dependencies": {}, "task": {}},
                  "bbbbbbbbbbbbbbbbbbbbbb": {"label": "test", "task_id": "bbbbbbbbbbbbbbbbbbbbbb", "dependencies": {"build": "aaaaaaaaaaaaaaaaaaaaaa"}, "task": {"dependencies": ["aaaaaaaaaaaaaaaaaaaaaa"]}}}"#;
-    let g2 = g1.replace("aaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccc").replace("bbbbbbbbbbbbbbbbbbbbbb", "dddddddddddddddddddddd");
+    let g2 = g1
+        .replace("aaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccc")
+        .replace("bbbbbbbbbbbbbbbbbbbbbb", "dddddddddddddddddddddd");
     let (a, b) = (write_tmp("g1.json", g1), write_tmp("g2.json", &g2));
     let (code, out, _) = run("tg-diff", &["--ignore", "task_id", &a, &b], b"");
     assert_eq!((code, out.as_str()), (0, ""));

@@ -27,11 +27,24 @@ fn try_tasks() -> Vec<Task> {
 /// Words try syntax is made of, to build messages that get past the first checks.
 fn try_word() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("-b".to_string()), Just("-p".to_string()), Just("-u".to_string()), Just("-t".to_string()),
-        Just("-j".to_string()), Just("--rebuild".to_string()), Just("-e".to_string()), Just("-ie".to_string()),
-        Just("do".to_string()), Just("all".to_string()), Just("none".to_string()), Just("linux64".to_string()),
-        Just("mochitest[linux64,-windows]".to_string()), Just("gtest-1,gtest-2".to_string()),
-        Just("'".to_string()), Just("\\".to_string()), Just("[".to_string()), Just("]".to_string()),
+        Just("-b".to_string()),
+        Just("-p".to_string()),
+        Just("-u".to_string()),
+        Just("-t".to_string()),
+        Just("-j".to_string()),
+        Just("--rebuild".to_string()),
+        Just("-e".to_string()),
+        Just("-ie".to_string()),
+        Just("do".to_string()),
+        Just("all".to_string()),
+        Just("none".to_string()),
+        Just("linux64".to_string()),
+        Just("mochitest[linux64,-windows]".to_string()),
+        Just("gtest-1,gtest-2".to_string()),
+        Just("'".to_string()),
+        Just("\\".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
         "[-a-z0-9\\[\\],'\" =]{0,12}",
     ]
 }

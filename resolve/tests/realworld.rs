@@ -41,8 +41,11 @@ fn check_case(name: &str, root: &Path, params: &Path, refs: &Path, extra: &[&str
     assert_eq!(label_lines(&out), want_labels, "{name}: target task labels");
 
     // byte-identical --json output for all three stages
-    for (stage, file) in [("full", "full-task-graph.json"), ("target", "target-tasks.json"), ("target-graph", "target-task-graph.json")] {
-        let (code, out, err) = run("tg-resolve", &[&base[..], &["--stage", stage, "--format", "json"]].concat(), &input);
+    for (stage, file) in
+        [("full", "full-task-graph.json"), ("target", "target-tasks.json"), ("target-graph", "target-task-graph.json")]
+    {
+        let (code, out, err) =
+            run("tg-resolve", &[&base[..], &["--stage", stage, "--format", "json"]].concat(), &input);
         assert_eq!(code, 0, "{name} {stage}: {err}");
         let reference = std::fs::read_to_string(refs.join(file)).expect("reference");
         assert!(out == reference, "{name}: --stage {stage} --format json differs from reference/{file}");
@@ -64,14 +67,17 @@ fn realworld_references_are_reproduced() {
         return;
     };
     let dir = shared.join("realworld");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("realworld").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut cases: Vec<_> =
+        std::fs::read_dir(&dir).expect("realworld").filter_map(Result::ok).map(|e| e.path()).collect();
     cases.retain(|p| p.join("parameters.yml").is_file() && p.join("reference/full-task-graph.json").is_file());
     cases.sort();
     assert!(!cases.is_empty(), "no real-world cases in {}", dir.display());
     let mut report = Vec::new();
     for case in &cases {
         let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let params: Value = serde_json::to_value(tg_core::yaml::load_file(&case.join("parameters.yml")).expect("params")).expect("value");
+        let params: Value =
+            serde_json::to_value(tg_core::yaml::load_file(&case.join("parameters.yml")).expect("params"))
+                .expect("value");
         let method = params["target_tasks_method"].as_str().unwrap_or("default");
         if !BUILT_IN.contains(&method) {
             report.push(format!("{name}: NOT COMPARED: custom target method {method}"));

@@ -34,7 +34,11 @@ fn try_messages_select_what_firefox_selects() {
             continue;
         }
         let python = &case["python"];
-        assert!(python.get("error").is_none(), "{message:?}: Python failed ({}) but no 'ours' expectation", python["error"]);
+        assert!(
+            python.get("error").is_none(),
+            "{message:?}: Python failed ({}) but no 'ours' expectation",
+            python["error"]
+        );
         assert_eq!(code, 0, "{message:?}: {err}");
         let ours = jsonl_by_label(&out);
         let labels: Vec<&String> = ours.keys().collect::<BTreeSet<_>>().into_iter().collect();
@@ -48,7 +52,8 @@ fn try_messages_select_what_firefox_selects() {
         }
         let routes = python["routes"].as_array().expect("routes");
         for (label, task) in &ours {
-            let mut got: Vec<&Value> = task["task"].get("routes").and_then(Value::as_array).map(|r| r.iter().collect()).unwrap_or_default();
+            let mut got: Vec<&Value> =
+                task["task"].get("routes").and_then(Value::as_array).map(|r| r.iter().collect()).unwrap_or_default();
             got.sort_by_key(|v| v.to_string());
             assert_eq!(got, routes.iter().collect::<Vec<_>>(), "{message:?}: {label}: routes");
         }
@@ -65,11 +70,13 @@ fn try_syntax_from_the_parameters_file_and_the_target_graph() {
     let dir = std::env::temp_dir().join(format!("tg-resolve-try-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
     let params = dir.join("parameters.yml");
-    std::fs::write(&params, format!("{text}message: 'Bug 1 - fix. try: -b o -p linux64_gecko -u gaia-build'\n")).expect("write");
+    std::fs::write(&params, format!("{text}message: 'Bug 1 - fix. try: -b o -p linux64_gecko -u gaia-build'\n"))
+        .expect("write");
     let input = std::fs::read(fixture("try/full-task-graph.jsonl")).expect("graph");
     let root = fixture("try/taskcluster").display().to_string();
     let p = params.display().to_string();
-    let (code, out, err) = run("tg-resolve", &["-q", "-r", &root, "-p", &p, "--labels", "--stage", "target-graph"], &input);
+    let (code, out, err) =
+        run("tg-resolve", &["-q", "-r", &root, "-p", &p, "--labels", "--stage", "target-graph"], &input);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         label_lines(&out),

@@ -21,8 +21,8 @@ use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tg_core::error::{bad_input, usage};
-use tg_core::quote::{capped, capped_message};
 use tg_core::jsonl::JsonLinesReader;
+use tg_core::quote::{capped, capped_message};
 
 /// The inputs artifacts are made from, besides the submitted graph.
 #[derive(Debug, Default)]
@@ -76,8 +76,8 @@ pub fn read_labels_file(path: &Path) -> anyhow::Result<Vec<String>> {
     }
     let mut labels = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let value: Value = serde_json::from_str(line)
-            .map_err(|e| malformed(&format!("{}:{}", path.display(), n + 1), &e))?;
+        let value: Value =
+            serde_json::from_str(line).map_err(|e| malformed(&format!("{}:{}", path.display(), n + 1), &e))?;
         let label = match &value {
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o.get("label").and_then(Value::as_str).map(str::to_string),
@@ -217,10 +217,7 @@ fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
 /// Write `bytes` to a temporary file beside `path`, sync it, and rename it into place.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut tmp = PathBuf::from(path);
-    tmp.set_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or_default()
-    ));
+    tmp.set_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or_default()));
     let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
     let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
         .write(true)
@@ -254,6 +251,9 @@ mod tests {
     fn json_format_is_orjsons() {
         let v = json!({"b": [1, {"z": "é", "a": []}], "a": {}});
         let text = String::from_utf8(to_taskgraph_json(&v).unwrap()).unwrap();
-        assert_eq!(text, "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"a\": [],\n      \"z\": \"é\"\n    }\n  ]\n}");
+        assert_eq!(
+            text,
+            "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"a\": [],\n      \"z\": \"é\"\n    }\n  ]\n}"
+        );
     }
 }

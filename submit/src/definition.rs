@@ -104,10 +104,7 @@ fn body_of(graph: &SubmitGraph, i: usize, mut def: Value, submission: &Submissio
 
 /// Task `i` of `graph`; a position outside the graph is an error (a caller's mistake).
 fn task_at(graph: &SubmitGraph, i: usize) -> anyhow::Result<&tg_core::task::Task> {
-    graph
-        .tasks
-        .get(i)
-        .ok_or_else(|| bad_input(format!("task position {i}: not in the graph ({} tasks)", graph.len())))
+    graph.tasks.get(i).ok_or_else(|| bad_input(format!("task position {i}: not in the graph ({} tasks)", graph.len())))
 }
 
 /// How many copies of task `i` to create (`attributes.task_duplicates`, default 1).
@@ -163,7 +160,11 @@ mod tests {
             json!({"kind": "k", "label": "b", "task_id": "B", "task": {"dependencies": ["A"]}}),
             json!({"kind": "k", "label": "c", "task_id": "C", "task": {}}),
         ]);
-        let s = Submission { decision_task_id: "DEC".into(), scheduler_id: scheduler_id("td", &json!("3")), now: Instant(0) };
+        let s = Submission {
+            decision_task_id: "DEC".into(),
+            scheduler_id: scheduler_id("td", &json!("3")),
+            now: Instant(0),
+        };
         let defs = task_definitions(&g, &s).unwrap();
         assert_eq!(
             serde_json::to_string(&defs[0]).unwrap(),
@@ -190,7 +191,10 @@ mod tests {
         );
         assert_eq!(e, expected);
         let e = task_definition(&g, 0, &s).unwrap_err().to_string();
-        assert_eq!(e, format!("<stdin>:1: kind k, task {shown}: task.x.relative-datestamp: '{shown}' is invalid string"));
+        assert_eq!(
+            e,
+            format!("<stdin>:1: kind k, task {shown}: task.x.relative-datestamp: '{shown}' is invalid string")
+        );
         assert_eq!(copies(&g, 1).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
         assert_eq!(task_definition(&g, 1, &s).unwrap_err().to_string(), "task position 1: not in the graph (1 tasks)");
     }

@@ -8,14 +8,14 @@
 //! prints its path). A task listing its own taskId is allowed (the queue allows it) and is not
 //! an edge.
 
-use tg_core::error::bad_input;
-use tg_core::jsonl::JsonLinesReader;
-use tg_core::quote::capped;
-use tg_core::task::Task;
 use serde_json::Value;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::BufRead;
+use tg_core::error::bad_input;
+use tg_core::jsonl::JsonLinesReader;
+use tg_core::quote::capped;
+use tg_core::task::Task;
 
 /// Tasks in input order with their taskIds and in-graph edges.
 #[derive(Debug)]
@@ -346,7 +346,8 @@ mod tests {
     use super::*;
 
     fn line(label: &str, id: &str, deps: &[&str]) -> String {
-        serde_json::json!({"kind": "k", "label": label, "task": {"dependencies": deps}, "task_id": id}).to_string() + "\n"
+        serde_json::json!({"kind": "k", "label": label, "task": {"dependencies": deps}, "task_id": id}).to_string()
+            + "\n"
     }
 
     fn read(text: &str) -> anyhow::Result<SubmitGraph> {
@@ -355,7 +356,9 @@ mod tests {
 
     #[test]
     fn orders_dependencies_first_and_ignores_outside_ids() {
-        let text = [line("c", "C", &["B", "EXTERNAL"]), line("b", "B", &["A"]), line("a", "A", &[]), line("d", "D", &["D"])].concat();
+        let text =
+            [line("c", "C", &["B", "EXTERNAL"]), line("b", "B", &["A"]), line("a", "A", &[]), line("d", "D", &["D"])]
+                .concat();
         let g = read(&text).unwrap();
         assert_eq!(g.creation_order(), vec![2, 1, 0, 3]);
         assert_eq!(g.deps[0], vec![1]);
@@ -373,7 +376,8 @@ mod tests {
         );
         let e = read("{\"kind\":\"k\",\"label\":\"x\",\"task\":{}}\n").unwrap_err().to_string();
         assert!(e.starts_with("<stdin>:1: kind k, task x: task_id: missing"), "{e}");
-        let e = read("{\"kind\":\"k\",\"label\":\"x\",\"task\":{\"dependencies\":[1]},\"task_id\":\"X\"}\n").unwrap_err();
+        let e =
+            read("{\"kind\":\"k\",\"label\":\"x\",\"task\":{\"dependencies\":[1]},\"task_id\":\"X\"}\n").unwrap_err();
         assert_eq!(e.to_string(), "<stdin>:1: kind k, task x: task.dependencies: [0]: expected a taskId string");
     }
 
@@ -386,7 +390,10 @@ mod tests {
         let huge = "h".repeat(1_000_000);
         let text = [line(&huge, "A", &[]), line("b", "A", &[])].concat();
         let e = read(&text).unwrap_err().to_string();
-        assert_eq!(e, format!("<stdin>:2: kind k, task b: task_id: A is also the taskId of {} (<stdin>:1)", shown(&huge)));
+        assert_eq!(
+            e,
+            format!("<stdin>:2: kind k, task b: task_id: A is also the taskId of {} (<stdin>:1)", shown(&huge))
+        );
         let text = [line("a", &huge, &[]), line("b", &huge, &[])].concat();
         let e = read(&text).unwrap_err().to_string();
         assert!(e.starts_with(&format!("<stdin>:2: kind k, task b: task_id: {} is also", shown(&huge))), "{e}");

@@ -324,7 +324,9 @@ fn open_destination(opts: &Opts, env: &dyn Fn(&str) -> Option<String>, log: &Log
         return Ok(Destination::DryRun(opts.dry_run_dir.clone()));
     };
     if let tg_core::taskcluster::Endpoint::Root { credentials: None, .. } = &endpoint {
-        log.warn("TASKCLUSTER_ROOT_URL without TASKCLUSTER_CLIENT_ID/TASKCLUSTER_ACCESS_TOKEN: requests are unauthenticated");
+        log.warn(
+            "TASKCLUSTER_ROOT_URL without TASKCLUSTER_CLIENT_ID/TASKCLUSTER_ACCESS_TOKEN: requests are unauthenticated",
+        );
     }
     let mut config = Config::new(endpoint);
     config.retry = RetryPolicy {
@@ -401,7 +403,13 @@ fn describe_target(queue: &dyn Queue) -> String {
 }
 
 /// The summary on stderr; an error (exit 3) listing the failures when not everything was created.
-fn report(outcome: &Outcome, graph: &SubmitGraph, queue: &dyn Queue, elapsed: Duration, log: &Log) -> anyhow::Result<()> {
+fn report(
+    outcome: &Outcome,
+    graph: &SubmitGraph,
+    queue: &dyn Queue,
+    elapsed: Duration,
+    log: &Log,
+) -> anyhow::Result<()> {
     let rate = outcome.created as f64 / elapsed.as_secs_f64().max(1e-9);
     let mut summary = format!("created {} tasks in {:.1}s ({rate:.0} tasks/s)", outcome.created, elapsed.as_secs_f64());
     if outcome.already_created > 0 {

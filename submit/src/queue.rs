@@ -97,7 +97,12 @@ impl DryRunQueue {
         let path = dir.join(REQUESTS_NAME);
         let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
         let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
-            .read(true).write(true).create(true).truncate(false).open(&path).map_err(err)?;
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
         if resume {
             let mut text = Vec::new();
             file.read_to_end(&mut text).map_err(err)?;
@@ -122,9 +127,8 @@ impl Queue for DryRunQueue {
             .map_err(|e| CreateError::Unavailable(e.to_string()))?;
         line.push(b'\n');
         let mut file = self.file.lock().map_err(|_| CreateError::Unavailable("dry-run writer poisoned".into()))?;
-        file.write_all(&line).map_err(|e| {
-            CreateError::Unavailable(format!("cannot write {}: {e}", self.requests_path().display()))
-        })
+        file.write_all(&line)
+            .map_err(|e| CreateError::Unavailable(format!("cannot write {}: {e}", self.requests_path().display())))
     }
 
     fn sync(&self) -> anyhow::Result<()> {

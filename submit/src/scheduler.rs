@@ -330,7 +330,8 @@ impl Book<'_> {
                             self.outcome.stopped = Some(why.clone());
                         }
                     }
-                    self.progress.debug(|| format!("could not create {task_id} {}: {}", self.label(job), err.message()));
+                    self.progress
+                        .debug(|| format!("could not create {task_id} {}: {}", self.label(job), err.message()));
                     self.outcome.failed.push(Failed {
                         label: self.label(job),
                         task_id,

@@ -84,13 +84,11 @@ impl StateLog {
         let Some((_, first)) = lines.next() else {
             return StateLog::start(file, path, dir, fresh);
         };
-        let header: Header = serde_json::from_str(first)
-            .map_err(|e| not_a("state header", &path, 1, &e))?;
+        let header: Header = serde_json::from_str(first).map_err(|e| not_a("state header", &path, 1, &e))?;
         check_same_submission(&header, &fresh, &path)?;
         let mut created = HashSet::new();
         for (n, text) in lines {
-            let record: Created = serde_json::from_str(text)
-                .map_err(|e| not_a("state record", &path, n + 1, &e))?;
+            let record: Created = serde_json::from_str(text).map_err(|e| not_a("state record", &path, n + 1, &e))?;
             created.insert(record.created);
         }
         Ok(StateLog { file, path, header, created, resumed: true })
@@ -100,7 +98,9 @@ impl StateLog {
     fn start(mut file: File, path: PathBuf, dir: &Path, header: Header) -> anyhow::Result<StateLog> {
         let mut line = serde_json::to_vec(&header)?;
         line.push(b'\n');
-        file.write_all(&line).and_then(|()| file.sync_all()).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+        file.write_all(&line)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
@@ -140,9 +140,7 @@ pub fn peek_header(dir: &Path) -> anyhow::Result<Option<Header>> {
     let Some(first) = text.split_inclusive('\n').find(|l| l.ends_with('\n') && !l.trim().is_empty()) else {
         return Ok(None);
     };
-    serde_json::from_str(first)
-        .map(Some)
-        .map_err(|e| not_a("state header", &path, 1, &e))
+    serde_json::from_str(first).map(Some).map_err(|e| not_a("state header", &path, 1, &e))
 }
 
 /// `<path>:<line>: not a tg-submit <what>: <serde message, capped>`.

@@ -36,12 +36,7 @@ impl Instant {
         let ms = self.0.rem_euclid(1000);
         let (y, m, d) = tg_core::params::civil_from_days(secs.div_euclid(86_400));
         let rem = secs.rem_euclid(86_400);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-            rem / 3600,
-            (rem % 3600) / 60,
-            rem % 60
-        )
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
     }
 
     /// Parse `YYYY-MM-DDTHH:MM:SS[.fff]Z` (also `+00:00`) or a number of Unix seconds.
@@ -146,9 +141,8 @@ pub fn offset_seconds(text: &str) -> Result<i64, String> {
             capped(unit)
         )
     })?;
-    let count: i64 = number
-        .parse()
-        .map_err(|_| format!("invalid literal for int() with base 10: '{}'", capped(number)))?;
+    let count: i64 =
+        number.parse().map_err(|_| format!("invalid literal for int() with base 10: '{}'", capped(number)))?;
     count.checked_mul(per_unit).ok_or_else(|| format!("'{}' is too far in the future", capped(text)))
 }
 
@@ -197,7 +191,8 @@ fn resolve_at(value: &Value, now: Instant, path: &mut String) -> Result<Value, S
 
 /// The value of a `relative-datestamp` key: a string, or a mapping whose keys are stamps.
 fn resolve_stamp(stamp: &Value, now: Instant, path: &mut String) -> Result<Value, String> {
-    let here = |p: &str| if p.is_empty() { "relative-datestamp".to_string() } else { format!("{p}.relative-datestamp") };
+    let here =
+        |p: &str| if p.is_empty() { "relative-datestamp".to_string() } else { format!("{p}.relative-datestamp") };
     match stamp {
         Value::String(text) => {
             json_time_from_now(text, now).map(Value::String).map_err(|e| format!("{}: {e}", here(path)))

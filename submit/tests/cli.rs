@@ -36,16 +36,29 @@ fn malformed_input_exits_1_naming_the_line_and_writes_nothing() {
 #[test]
 fn bad_records_name_kind_label_and_field() {
     let cases = [
-        (r#"{"kind":"k","label":"x","task":{}}"#.to_string() + "\n", "<stdin>:1: kind k, task x: task_id: missing; tg-submit reads the morphed graph (run tg-optimize first)"),
+        (
+            r#"{"kind":"k","label":"x","task":{}}"#.to_string() + "\n",
+            "<stdin>:1: kind k, task x: task_id: missing; tg-submit reads the morphed graph (run tg-optimize first)",
+        ),
         (
             line("x", "X", r#"{"deadline":{"relative-datestamp":"soon"}}"#),
             "<stdin>:1: kind k, task x: task.deadline.relative-datestamp: 'soon' is invalid string",
         ),
-        (line("x", "X", r#"{"dependencies":"Y"}"#), "<stdin>:1: kind k, task x: task.dependencies: expected a list of taskIds, got a string"),
-        (line("a", "A", r#"{"dependencies":["B"]}"#) + &line("b", "B", r#"{"dependencies":["A"]}"#), "dependency cycle: a -> b -> a"),
-        (line("a", "A", "{}") + &line("a", "B", "{}"), "<stdin>:2: kind k, task a: label: duplicate label (first at <stdin>:1)"),
         (
-            r#"{"kind":"k","label":"x","task":{},"task_id":"X","attributes":{"task_duplicates":"two"}}"#.to_string() + "\n",
+            line("x", "X", r#"{"dependencies":"Y"}"#),
+            "<stdin>:1: kind k, task x: task.dependencies: expected a list of taskIds, got a string",
+        ),
+        (
+            line("a", "A", r#"{"dependencies":["B"]}"#) + &line("b", "B", r#"{"dependencies":["A"]}"#),
+            "dependency cycle: a -> b -> a",
+        ),
+        (
+            line("a", "A", "{}") + &line("a", "B", "{}"),
+            "<stdin>:2: kind k, task a: label: duplicate label (first at <stdin>:1)",
+        ),
+        (
+            r#"{"kind":"k","label":"x","task":{},"task_id":"X","attributes":{"task_duplicates":"two"}}"#.to_string()
+                + "\n",
             "<stdin>:1: kind k, task x: attributes.task_duplicates: expected a count (0..=10000), got \"two\"",
         ),
     ];
@@ -109,7 +122,8 @@ fn artifacts_without_the_full_graph_are_the_ones_it_can_make() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
-    let mut names: Vec<String> = std::fs::read_dir(&art).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&art).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert_eq!(names, ["label-to-taskid.json", "parameters.yml", "task-graph.json"]);
     let stderr = text(&out.stderr);

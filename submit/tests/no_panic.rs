@@ -31,7 +31,8 @@ fn any_line(n: usize) -> impl Strategy<Value = String> {
             if let Value::Object(map) = &mut task {
                 map.insert("dependencies".into(), json!(deps.iter().map(|d| format!("T{d}")).collect::<Vec<_>>()));
             }
-            let mut line = json!({"kind": "k", "label": format!("l{id}"), "task": task, "attributes": {"task_duplicates": dup}});
+            let mut line =
+                json!({"kind": "k", "label": format!("l{id}"), "task": task, "attributes": {"task_duplicates": dup}});
             if with_id {
                 line["task_id"] = json!(format!("T{id}"));
             }

@@ -81,5 +81,8 @@ fn a_terminal_gets_a_bar_and_stdout_stays_empty() {
     assert!(screen.contains("tg-submit: [") && screen.contains("] 0/"), "{screen:?}");
     assert!(screen.contains("\r\u{1b}[2K"), "the bar is redrawn in place: {screen:?}");
     assert!(!screen.contains("progress: "), "no progress lines on a terminal: {screen:?}");
-    assert!(screen.contains(&format!("\u{1b}[2Ktg-submit: created {total} tasks")), "the summary replaces the bar: {screen:?}");
+    assert!(
+        screen.contains(&format!("\u{1b}[2Ktg-submit: created {total} tasks")),
+        "the summary replaces the bar: {screen:?}"
+    );
 }

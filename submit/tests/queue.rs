@@ -93,7 +93,11 @@ fn a_refused_task_stops_its_dependents_and_exits_3() {
     assert!(inner.tasks.contains_key(&ids[7]) && inner.tasks.contains_key(&ids[14]));
     // Nothing is logged as created that the queue did not acknowledge.
     let log = std::fs::read_to_string(state.join("submit.log")).unwrap();
-    let logged: HashSet<String> = log.lines().skip(1).map(|l| serde_json::from_str::<Value>(l).unwrap()["created"].as_str().unwrap().to_string()).collect();
+    let logged: HashSet<String> = log
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["created"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(logged, inner.tasks.keys().cloned().collect::<HashSet<_>>());
 }
 
@@ -111,7 +115,10 @@ fn an_unreachable_queue_is_a_remote_failure_naming_the_call() {
     let out = tg_submit(&args(&["--max-retries", "2"]), &graph, &env);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains(&format!("queue.PUT /task/{}: failed after 3 attempts: connection error", ids[0])), "{stderr}");
+    assert!(
+        stderr.contains(&format!("queue.PUT /task/{}: failed after 3 attempts: connection error", ids[0])),
+        "{stderr}"
+    );
     assert!(stderr.contains("stopped early (2 not attempted) because the queue is unavailable"), "{stderr}");
 }
 
@@ -253,7 +260,11 @@ fn no_secret_is_printed_at_any_verbosity() {
 fn proxy_mode_sends_no_credentials() {
     let server = QueueServer::start_with(None, |_, _| Fault::None);
     let (graph, _) = synthetic_graph(30);
-    let env = vec![("TASKCLUSTER_PROXY_URL", server.url.clone()), ("TASK_ID", DECISION_ID.to_string()), ("TASKCLUSTER_ROOT_URL", "https://unused.example.com".to_string())];
+    let env = vec![
+        ("TASKCLUSTER_PROXY_URL", server.url.clone()),
+        ("TASK_ID", DECISION_ID.to_string()),
+        ("TASKCLUSTER_ROOT_URL", "https://unused.example.com".to_string()),
+    ];
     let out = tg_submit(&args(&[]), &graph, &env);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let inner = server.inner();

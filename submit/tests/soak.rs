@@ -253,8 +253,15 @@ fn check_server(server: &QueueServer, graph: &str, deps: &HashMap<String, Vec<St
     let conflicting = inner.errors.iter().filter(|e| e.ends_with("redefined with a different body")).count();
     let hawk_failures = inner.errors.iter().filter(|e| e.starts_with("hawk:")).count();
     assert_eq!(hawk_failures, 0, "{what}: Hawk failures: {:?}", &inner.errors[..inner.errors.len().min(5)]);
-    assert!(inner.errors.is_empty(), "{what}: violations (order, conflicting redefinition, body): {:?}", &inner.errors[..inner.errors.len().min(10)]);
-    assert!(inner.requests.iter().all(|r| r.authorization.as_deref().is_some_and(|a| a.starts_with("Hawk "))), "{what}: an unsigned request");
+    assert!(
+        inner.errors.is_empty(),
+        "{what}: violations (order, conflicting redefinition, body): {:?}",
+        &inner.errors[..inner.errors.len().min(10)]
+    );
+    assert!(
+        inner.requests.iter().all(|r| r.authorization.as_deref().is_some_and(|a| a.starts_with("Hawk "))),
+        "{what}: an unsigned request"
+    );
     let expected = expected_task_ids(graph);
     let created: HashSet<&String> = inner.tasks.keys().collect();
     let missing = expected.iter().filter(|id| !created.contains(id)).count();
@@ -270,7 +277,14 @@ fn check_server(server: &QueueServer, graph: &str, deps: &HashMap<String, Vec<St
         }
     }
     let requests = inner.requests.iter().filter(|r| r.method == "PUT").count();
-    Checked { requests, conflicting, lost: missing, created: inner.order.len(), retries: requests - inner.attempts.len(), identical_recreates: inner.identical_recreates }
+    Checked {
+        requests,
+        conflicting,
+        lost: missing,
+        created: inner.order.len(),
+        retries: requests - inner.attempts.len(),
+        identical_recreates: inner.identical_recreates,
+    }
 }
 
 /// TaskIds the state log records as created.
@@ -289,7 +303,8 @@ fn phase_a(n: usize, seed: u64, faults: bool, dir: &Path) -> Row {
     let (graph, deps) = layered_graph(n, seed);
     let input = dir.join(format!("graph-{n}.jsonl"));
     std::fs::write(&input, &graph).unwrap();
-    let (server, injector) = if faults { faulty_server(seed) } else { (QueueServer::start(|_, _| Fault::None), Injector::new(seed)) };
+    let (server, injector) =
+        if faults { faulty_server(seed) } else { (QueueServer::start(|_, _| Fault::None), Injector::new(seed)) };
     let state = dir.join(format!("state-a-{n}-{faults}"));
     let stderr = dir.join(format!("stderr-a-{n}-{faults}.txt"));
     let run = run_sampled(submit_command(&server, &input, &state, &stderr), &stderr, &mut || false);
@@ -298,7 +313,14 @@ fn phase_a(n: usize, seed: u64, faults: bool, dir: &Path) -> Row {
     let checked = check_server(&server, &graph, &deps, &what);
     let logged = logged(&state);
     assert_eq!(logged.len(), checked.created, "{what}: the state log records every creation");
-    Row { name: format!("A: one run{}", if faults { "" } else { ", no faults" }), tasks: n, kills: 0, injected: injector.counts(), checked, runs: vec![run] }
+    Row {
+        name: format!("A: one run{}", if faults { "" } else { ", no faults" }),
+        tasks: n,
+        kills: 0,
+        injected: injector.counts(),
+        checked,
+        runs: vec![run],
+    }
 }
 
 /// Phase B: `kills` kills at random points, a resume after each, then a final run.
@@ -310,7 +332,8 @@ fn phase_b(n: usize, kills: usize, seed: u64, dir: &Path) -> Row {
     let (server, injector) = faulty_server(seed ^ 0xB);
     let state = dir.join("state-b");
     let mut rng = Rng(seed ^ 0x5eed);
-    let mut points: Vec<usize> = (0..kills).map(|_| 1 + rng.below((total as u64).saturating_sub(1).max(1)) as usize).collect();
+    let mut points: Vec<usize> =
+        (0..kills).map(|_| 1 + rng.below((total as u64).saturating_sub(1).max(1)) as usize).collect();
     points.sort();
     let mut runs = Vec::new();
     for (k, &point) in points.iter().enumerate() {
@@ -337,7 +360,10 @@ fn phase_b(n: usize, kills: usize, seed: u64, dir: &Path) -> Row {
         }
         // The log never claims a task the queue did not create.
         let inner = server.inner();
-        assert!(in_log.iter().all(|id| inner.tasks.contains_key(id)), "phase B run {k}: the state log claims an uncreated task");
+        assert!(
+            in_log.iter().all(|id| inner.tasks.contains_key(id)),
+            "phase B run {k}: the state log claims an uncreated task"
+        );
         drop(inner);
         runs.push(run);
     }
@@ -348,7 +374,14 @@ fn phase_b(n: usize, kills: usize, seed: u64, dir: &Path) -> Row {
     runs.push(run);
     let checked = check_server(&server, &graph, &deps, "phase B");
     assert_eq!(logged(&state), expected_task_ids(&graph), "phase B: the state log ends with every task");
-    Row { name: "B: kill -9 + resume".into(), tasks: n, kills: runs.iter().filter(|r| r.killed).count(), injected: injector.counts(), checked, runs }
+    Row {
+        name: "B: kill -9 + resume".into(),
+        tasks: n,
+        kills: runs.iter().filter(|r| r.killed).count(),
+        injected: injector.counts(),
+        checked,
+        runs,
+    }
 }
 
 /// One line of the figures table.

@@ -94,7 +94,8 @@ fn every_real_world_graph_is_created_on_tc_fake_without_error() {
         create_decision_task(&client, &decision, &scheduler);
 
         let graph: serde_json::Map<String, Value> =
-            serde_json::from_str(&std::fs::read_to_string(case.join("reference/morphed-task-graph.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(case.join("reference/morphed-task-graph.json")).unwrap())
+                .unwrap();
         let input: String = graph
             .iter()
             .map(|(id, t)| {
@@ -127,7 +128,11 @@ fn every_real_world_graph_is_created_on_tc_fake_without_error() {
     let requests: Value = reqwest_get(&env, "/__fake/requests");
     let creates: Vec<&Value> = requests.as_array().unwrap().iter().filter(|r| r["method"] == "PUT").collect();
     assert!(creates.iter().all(|r| r["hawk"] == json!(true)), "every createTask was signed");
-    assert_eq!(creates.len(), total + cases.len(), "one createTask per task (plus the decision tasks), no retries needed");
+    assert_eq!(
+        creates.len(),
+        total + cases.len(),
+        "one createTask per task (plus the decision tasks), no retries needed"
+    );
     eprintln!("tc-fake: {total} tasks of {} real-world graphs created with 0 errors", cases.len());
 }
 

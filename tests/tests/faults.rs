@@ -97,11 +97,14 @@ fn truncated_last_line_makes_whole_graph_stages_fail_without_output() {
     // tg-submit creates nothing: no request file, no state, no artifacts.
     let morphed = run_ok(&mut stage("tg-morph", &ex, &[]), &g.optimized);
     let out_dir = ex.path().join("submit-out");
-    let dirs = ["--state", "submit-out/state", "--artifacts", "submit-out/artifacts", "--dry-run-dir", "submit-out/queue"];
+    let dirs =
+        ["--state", "submit-out/state", "--artifacts", "submit-out/artifacts", "--dry-run-dir", "submit-out/queue"];
     let out = run_with_input(&mut stage("tg-submit", &ex, &[&["--dry-run"][..], &dirs].concat()), &cut(&morphed, 25));
     assert_refused(&out, "tg-submit", &truncated_at(&morphed));
     assert!(!out_dir.join("queue/createTask.jsonl").exists(), "tg-submit created tasks from a truncated graph");
-    assert!(!out_dir.join("artifacts").exists() || std::fs::read_dir(out_dir.join("artifacts")).unwrap().next().is_none());
+    assert!(
+        !out_dir.join("artifacts").exists() || std::fs::read_dir(out_dir.join("artifacts")).unwrap().next().is_none()
+    );
 }
 
 /// Tasks of a JSON-lines graph, one per line.
@@ -141,7 +144,9 @@ fn stream_ending_mid_graph_is_refused_by_resolve_and_optimize() {
     let target = task_lines(&g.target);
     let depended_on = target
         .iter()
-        .position(|t| target.iter().any(|o| o["dependencies"].as_object().is_some_and(|d| d.values().any(|v| *v == t["label"]))))
+        .position(|t| {
+            target.iter().any(|o| o["dependencies"].as_object().is_some_and(|d| d.values().any(|v| *v == t["label"])))
+        })
         .expect("some task of the target graph is depended on");
     let mut holed = target.clone();
     holed.remove(depended_on);
@@ -176,12 +181,8 @@ fn output_to_a_closed_pipe_is_success() {
         ("tg-morph", &g.optimized, &[]),
     ];
     for (bin, input, extra) in cases {
-        let mut child = stage(bin, &ex, extra)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            stage(bin, &ex, extra).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let mut stdin = child.stdin.take().unwrap();
         let _ = stdin.write_all(input);
@@ -280,12 +281,8 @@ fn deeply_nested_json_is_a_clear_error_without_stack_overflow() {
     let ex = stage_example("faults-deep");
     let deep_array = format!("{}\n", "[".repeat(100_000));
     let deep_task = format!("{{\"kind\":\"k\",\"label\":\"l\",\"task\":{}}}\n", "[".repeat(100_000));
-    let cases: [(&str, &[&str]); 4] = [
-        ("tg-transform", &[]),
-        ("tg-resolve", &[]),
-        ("tg-optimize", &["--index", "empty"]),
-        ("tg-morph", &[]),
-    ];
+    let cases: [(&str, &[&str]); 4] =
+        [("tg-transform", &[]), ("tg-resolve", &[]), ("tg-optimize", &["--index", "empty"]), ("tg-morph", &[])];
     for (bin, extra) in cases {
         for input in [&deep_array, &deep_task] {
             let out = run_with_input(&mut stage(bin, &ex, extra), input.as_bytes());
@@ -566,9 +563,20 @@ fn credentials_are_never_printed_or_written_and_files_are_not_world_writable() {
         &optimized,
     );
     let submit_args = [
-        "--state", "out/state", "--artifacts", "out/artifacts", "--decision-task-id", "D0000000TaaaaaaaaaaaaA",
-        "--full-graph", "full.jsonl", "--target-tasks", "target-tasks.json", "--label-to-taskid", "label-to-taskid.json",
-        "--max-retries", "0",
+        "--state",
+        "out/state",
+        "--artifacts",
+        "out/artifacts",
+        "--decision-task-id",
+        "D0000000TaaaaaaaaaaaaA",
+        "--full-graph",
+        "full.jsonl",
+        "--target-tasks",
+        "target-tasks.json",
+        "--label-to-taskid",
+        "label-to-taskid.json",
+        "--max-retries",
+        "0",
     ];
     std::fs::write(ex.path().join("full.jsonl"), &full).unwrap();
     step("tg-submit", &submit_args, &morphed);
@@ -612,7 +620,13 @@ fn submit_files_are_not_world_writable_even_under_umask_000() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o022, 0, "{} is group- or world-writable ({mode:o})", path.display());
-        let expected = if path.is_dir() { 0o755 } else if path.ends_with("state/submit.log") { 0o600 } else { 0o644 };
+        let expected = if path.is_dir() {
+            0o755
+        } else if path.ends_with("state/submit.log") {
+            0o600
+        } else {
+            0o644
+        };
         assert_eq!(mode & 0o777, expected, "{}", path.display());
     }
 }

@@ -28,7 +28,13 @@ fn a_huge_format_width_is_an_error_not_an_abort() {
         ex.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "tg-transform: {:?}: {}", out.status, stderr.chars().take(2000).collect::<String>());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "tg-transform: {:?}: {}",
+        out.status,
+        stderr.chars().take(2000).collect::<String>()
+    );
     assert!(stderr.contains("tg-transform: error:") && stderr.contains("run.cwd"), "{stderr}");
 }
 

@@ -91,7 +91,9 @@ fn example_morphed_graph_equals_python() {
     let Some(shared) = shared_dir("example_morphed_graph_equals_python") else { return };
     let dir = stage_example("morphed");
     let ours = run_ok(
-        &format!("tg-load {P} | tg-transform {P} | tg-resolve {P} | tg-optimize {P} --index empty --seed 7 | tg-morph {P}"),
+        &format!(
+            "tg-load {P} | tg-transform {P} | tg-resolve {P} | tg-optimize {P} --index empty --seed 7 | tg-morph {P}"
+        ),
         &dir,
     );
     let actual = dir.join("morphed.jsonl");
@@ -152,16 +154,22 @@ fn decision_script_submits_to_the_dry_run_queue() {
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().lines().count())
         .sum();
     assert_eq!(requests, morphed.lines().count(), "one createTask request per morphed task");
-    for artifact in
-        ["parameters.yml", "full-task-graph.json", "target-tasks.json", "task-graph.json", "label-to-taskid.json", "actions.json"]
-    {
+    for artifact in [
+        "parameters.yml",
+        "full-task-graph.json",
+        "target-tasks.json",
+        "task-graph.json",
+        "label-to-taskid.json",
+        "actions.json",
+    ] {
         assert!(out_dir.join("artifacts").join(artifact).is_file(), "missing artifact {artifact}");
     }
 }
 
 #[test]
 fn every_binary_has_help_with_a_pipeline_and_completions() {
-    for bin in ["tg-load", "tg-transform", "tg-resolve", "tg-diff", "tg-optimize", "tg-morph", "tg-submit", "tg-action"] {
+    for bin in ["tg-load", "tg-transform", "tg-resolve", "tg-diff", "tg-optimize", "tg-morph", "tg-submit", "tg-action"]
+    {
         let help = run_ok(&format!("{bin} --help"), &repo_root());
         assert!(help.contains("Example") && help.contains(" | "), "{bin} --help shows no pipeline example");
         let completion = run_ok(&format!("TG_COMPLETIONS=bash {bin}"), &repo_root());

@@ -32,11 +32,7 @@ fn run_fidelity(shared: &Path, stage: &str) -> Run {
     eprintln!("fidelity {stage}:\n{stdout}");
     assert!(stdout.contains("identical:"), "fidelity.py printed no summary: {}", String::from_utf8_lossy(&out.stderr));
     assert!(!stdout.contains("skipped"), "a case was skipped:\n{stdout}");
-    let kept = stdout
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("outputs kept in "))
-        .map(PathBuf::from)
-        .collect();
+    let kept = stdout.lines().filter_map(|l| l.trim().strip_prefix("outputs kept in ")).map(PathBuf::from).collect();
     Run { stdout, success: out.status.success(), kept }
 }
 

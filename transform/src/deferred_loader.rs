@@ -31,7 +31,11 @@ pub fn load(
         )));
     }
     let worker = worker.ok_or_else(|| {
-        bad_input(format!("kind {}: loader {} is project code and the Python worker is not running", kind.name, kind.loader()))
+        bad_input(format!(
+            "kind {}: loader {} is project code and the Python worker is not running",
+            kind.name,
+            kind.loader()
+        ))
     })?;
     let deps: Vec<&Task> = deps.values().collect();
     let out = worker.run_loader(&kind.name, &kind.path, &kind.config, kind.loader(), &deps, true)?;

@@ -29,8 +29,8 @@
 use crate::registry::{self, DEFAULT_LOADER_TRANSFORMS};
 use crate::{TaskDict, TransformConfig, TransformFn};
 use indexmap::IndexMap;
-use std::collections::{HashMap, HashSet};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use tg_bridge::trace::{KindTrace, Tracer};
 use tg_bridge::Worker;
 use tg_core::bad_input;
@@ -93,11 +93,18 @@ pub fn needs_worker(graph_config: &GraphConfig, kinds: &[Kind]) -> bool {
 
 /// A transform name the worker runs: not built in, not `exec:`.
 fn is_python_transform(name: &str) -> bool {
-    registry::lookup(name).is_none() && tg_bridge::exec::command_of(name).is_none() && !tg_bridge::is_taskgraph_code(name)
+    registry::lookup(name).is_none()
+        && tg_bridge::exec::command_of(name).is_none()
+        && !tg_bridge::is_taskgraph_code(name)
 }
 
 /// [`transform_items`] with the worker and tracer.
-pub fn transform_items_with(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extensions) -> anyhow::Result<Vec<Task>> {
+pub fn transform_items_with(
+    ctx: &StageContext,
+    items: Vec<Item>,
+    log: Log,
+    ext: &mut Extensions,
+) -> anyhow::Result<Vec<Task>> {
     let mut tasks = Vec::new();
     run_kinds(ctx, items, log, ext, &mut Output::Collect(&mut tasks))?;
     Ok(tasks)
@@ -140,7 +147,13 @@ struct KindDone {
 }
 
 /// The driver loop: every kind in order, through its steps, to `output`.
-fn run_kinds(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extensions, output: &mut Output<'_>) -> anyhow::Result<()> {
+fn run_kinds(
+    ctx: &StageContext,
+    items: Vec<Item>,
+    log: Log,
+    ext: &mut Extensions,
+    output: &mut Output<'_>,
+) -> anyhow::Result<()> {
     let kinds = kinds_of(&ctx.graph_config, &items)?;
     let mut by_kind: IndexMap<String, Vec<TaskDict>> = IndexMap::new();
     for item in items {
@@ -181,7 +194,10 @@ fn run_kinds(ctx: &StageContext, items: Vec<Item>, log: Log, ext: &mut Extension
         give_back_dependencies(deps, lent, &mut tasks_by_kind);
         for label in &done.labels {
             if let Some(other) = seen_labels.insert(label.clone(), kind.name.clone()) {
-                return Err(bad_input(format!("kind {}, task {label}: duplicate label (also made by kind {other})", kind.name)));
+                return Err(bad_input(format!(
+                    "kind {}, task {label}: duplicate label (also made by kind {other})",
+                    kind.name
+                )));
             }
         }
         log.debug(format!("generated {} tasks for kind {}", done.labels.len(), kind.name));
@@ -277,7 +293,12 @@ fn run_batch_safe(config: &TransformConfig<'_>, dicts: &[TaskDict]) -> bool {
 }
 
 /// The kind's steps on batches; `None` when the kind must run whole instead.
-fn run_kind_batched(steps: &[Step], config: &TransformConfig<'_>, inputs: Vec<TaskDict>, keep: bool) -> Option<KindDone> {
+fn run_kind_batched(
+    steps: &[Step],
+    config: &TransformConfig<'_>,
+    inputs: Vec<TaskDict>,
+    keep: bool,
+) -> Option<KindDone> {
     let done = run_batches(steps, config, inputs, keep).ok().flatten().filter(|d| unique(&d.labels));
     if done.is_none() {
         config.log.debug(format!("kind {}: running its steps on the whole kind", config.kind));
@@ -293,7 +314,12 @@ fn unique(labels: &[String]) -> bool {
 
 /// `steps` on `dicts`, split into batches that run in parallel; the finished tasks of every
 /// batch, in order. `Ok(None)`: a batch cannot stand for the whole kind.
-fn run_batches(steps: &[Step], config: &TransformConfig<'_>, dicts: Vec<TaskDict>, keep: bool) -> anyhow::Result<Option<KindDone>> {
+fn run_batches(
+    steps: &[Step],
+    config: &TransformConfig<'_>,
+    dicts: Vec<TaskDict>,
+    keep: bool,
+) -> anyhow::Result<Option<KindDone>> {
     use rayon::prelude::*;
     let Some((step, rest)) = steps.split_first() else {
         return finish_batch(config, dicts, keep).map(Some);
@@ -389,7 +415,11 @@ fn run_step(
         }
         Step::Python { names } => {
             let worker = ext.worker.as_mut().ok_or_else(|| {
-                bad_input(format!("kind {}: transform {} needs the Python worker, which is not running", config.kind, names.join(", ")))
+                bad_input(format!(
+                    "kind {}: transform {} needs the Python worker, which is not running",
+                    config.kind,
+                    names.join(", ")
+                ))
             })?;
             let out = python_segment(worker, config, names, dicts, kind_ready, tracing)?;
             (out.tasks, "python", names.join(", "), out.steps.map(|s| names.iter().cloned().zip(s).collect::<Vec<_>>()))
@@ -428,13 +458,17 @@ fn uses_project_registrations(name: &str, dicts: &[TaskDict], config: &Transform
     let module = name.strip_suffix(":transforms").unwrap_or(name);
     let named = |list: &[String], v: Option<&str>| v.is_some_and(|v| list.iter().any(|n| n == v));
     match module {
-        "taskgraph.transforms.run" if !project.run_using.is_empty() => {
-            dicts.iter().any(|d| named(&project.run_using, d.get("run").and_then(|r| r.get("using")).and_then(Value::as_str)))
-        }
+        "taskgraph.transforms.run" if !project.run_using.is_empty() => dicts
+            .iter()
+            .any(|d| named(&project.run_using, d.get("run").and_then(|r| r.get("using")).and_then(Value::as_str))),
         "taskgraph.transforms.task" if !project.payload_builders.is_empty() || !project.index_builders.is_empty() => {
             dicts.iter().any(|d| {
-                let index_type = d.get("index").filter(|i| i.is_object()).map(|i| i.get("type").and_then(Value::as_str).unwrap_or("generic"));
-                named(&project.payload_builders, implementation_of(d, config).as_deref()) || named(&project.index_builders, index_type)
+                let index_type = d
+                    .get("index")
+                    .filter(|i| i.is_object())
+                    .map(|i| i.get("type").and_then(Value::as_str).unwrap_or("generic"));
+                named(&project.payload_builders, implementation_of(d, config).as_deref())
+                    || named(&project.index_builders, index_type)
             })
         }
         _ => false,
@@ -453,7 +487,10 @@ fn implementation_of(task: &TaskDict, config: &TransformConfig<'_>) -> Option<St
 /// The tasks of `kind`'s kind-dependencies, label -> task, in the order kinds were loaded:
 /// moved out of `done` (labels are unique across kinds), with each kind's task count, so
 /// [`give_back_dependencies`] can put them back without copying a task.
-fn lend_dependencies(kind: &Kind, done: &mut IndexMap<String, Vec<Task>>) -> (IndexMap<String, Task>, Vec<(String, usize)>) {
+fn lend_dependencies(
+    kind: &Kind,
+    done: &mut IndexMap<String, Vec<Task>>,
+) -> (IndexMap<String, Task>, Vec<(String, usize)>) {
     let deps = kind.dependencies();
     let mut lent = Vec::new();
     let mut out = IndexMap::new();
@@ -465,7 +502,11 @@ fn lend_dependencies(kind: &Kind, done: &mut IndexMap<String, Vec<Task>>) -> (In
 }
 
 /// Put the tasks [`lend_dependencies`] lent back where they were.
-fn give_back_dependencies(deps: IndexMap<String, Task>, lent: Vec<(String, usize)>, done: &mut IndexMap<String, Vec<Task>>) {
+fn give_back_dependencies(
+    deps: IndexMap<String, Task>,
+    lent: Vec<(String, usize)>,
+    done: &mut IndexMap<String, Vec<Task>>,
+) {
     let mut tasks = deps.into_values();
     for (name, count) in lent {
         if let Some(list) = done.get_mut(&name) {
@@ -476,12 +517,19 @@ fn give_back_dependencies(deps: IndexMap<String, Task>, lent: Vec<(String, usize
 
 /// The kind's transform names: its own list plus the default loader's additions, or, for a
 /// custom loader, the list the loader leaves in the kind config.
-fn transform_names(kind: &Kind, deps: &IndexMap<String, Task>, worker: Option<&mut Worker>) -> anyhow::Result<Vec<String>> {
+fn transform_names(
+    kind: &Kind,
+    deps: &IndexMap<String, Task>,
+    worker: Option<&mut Worker>,
+) -> anyhow::Result<Vec<String>> {
     let loader = kind.loader();
     let mut names = kind.declared_transforms();
     if !BUILTIN_LOADERS.contains(&loader) {
         let worker = worker.ok_or_else(|| {
-            bad_input(format!("kind {}: loader {loader} is project code and the Python worker is not running", kind.name))
+            bad_input(format!(
+                "kind {}: loader {loader} is project code and the Python worker is not running",
+                kind.name
+            ))
         })?;
         let deps: Vec<&Task> = deps.values().collect();
         return Ok(worker.run_loader(&kind.name, &kind.path, &kind.config, loader, &deps, false)?.transforms);

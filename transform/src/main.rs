@@ -69,7 +69,8 @@ fn main() -> ExitCode {
             StageContext::load(&args.common, args.allow_unknown_parameters)?
         };
         let mut out = std::io::BufWriter::with_capacity(1 << 16, tg_core::output::stdout());
-        let count = driver::transform_items_streaming(&ctx, items, log, &mut ext, &mut |text| Ok(out.write_all(text)?))?;
+        let count =
+            driver::transform_items_streaming(&ctx, items, log, &mut ext, &mut |text| Ok(out.write_all(text)?))?;
         drop(ext);
         out.flush()?;
         log.info(format!("wrote {count} tasks"));

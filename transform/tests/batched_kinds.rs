@@ -15,7 +15,8 @@ use tg_core::jsonl::JsonLinesWriter;
 const CONFIG: &str = "trust-domain: zoo\ntask-priority: low\nworkers:\n  aliases:\n    b-linux:\n      provisioner: 'zoo-{level}'\n      implementation: docker-worker\n      os: linux\n      worker-type: b-linux\ntaskgraph:\n  repositories:\n    ci:\n      name: Zoo\n";
 const PARAMS: &str = "base_repository: https://github.com/example/zoo\nhead_repository: https://github.com/example/zoo\nhead_ref: refs/heads/main\nhead_rev: f303f38cd4a78ec2b2607034c140f6b0cb12a24f\nbase_rev: f303f38cd4a78ec2b2607034c140f6b0cb12a24f\nrepository_type: git\nproject: zoo\nlevel: '3'\nbuild_date: 1767225600\nmoz_build_date: '20260101000000'\npushdate: 1767225600\npushlog_id: '0'\ntasks_for: github-push\nowner: nobody@mozilla.com\n";
 
-const PER_TASK: &str = "transforms:\n  - taskgraph.transforms.matrix:transforms\n  - taskgraph.transforms.chunking:transforms\n";
+const PER_TASK: &str =
+    "transforms:\n  - taskgraph.transforms.matrix:transforms\n  - taskgraph.transforms.chunking:transforms\n";
 
 /// A root with kinds `build` and `test` (test depends on build), both per-task steps only.
 fn root(name: &str) -> PathBuf {
@@ -27,7 +28,8 @@ fn root(name: &str) -> PathBuf {
     std::fs::write(dir.join("config.yml"), CONFIG).unwrap();
     std::fs::write(dir.join("parameters.yml"), PARAMS).unwrap();
     std::fs::write(dir.join("kinds/build/kind.yml"), format!("{PER_TASK}tasks: {{}}\n")).unwrap();
-    std::fs::write(dir.join("kinds/test/kind.yml"), format!("kind-dependencies: [build]\n{PER_TASK}tasks: {{}}\n")).unwrap();
+    std::fs::write(dir.join("kinds/test/kind.yml"), format!("kind-dependencies: [build]\n{PER_TASK}tasks: {{}}\n"))
+        .unwrap();
     dir
 }
 
@@ -56,10 +58,12 @@ fn binary(dir: &Path, items: &[String]) -> (bool, Vec<u8>, String) {
 /// The whole-kind path in the library: Ok(JSON lines) or Err(message).
 fn whole(dir: &Path, items: &[String]) -> Result<Vec<u8>, String> {
     std::env::set_var("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
-    let args = CommonArgs { root: dir.to_path_buf(), parameters: Some(dir.join("parameters.yml")), verbose: 0, quiet: true };
+    let args =
+        CommonArgs { root: dir.to_path_buf(), parameters: Some(dir.join("parameters.yml")), verbose: 0, quiet: true };
     let ctx = StageContext::load(&args, false).map_err(|e| e.to_string())?;
     let items: Vec<Item> = items.iter().map(|i| serde_json::from_str(i).unwrap()).collect();
-    let tasks = tg_transform::driver::transform_items(&ctx, items, Log::quiet("tg-transform")).map_err(|e| e.to_string())?;
+    let tasks =
+        tg_transform::driver::transform_items(&ctx, items, Log::quiet("tg-transform")).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     let mut writer = JsonLinesWriter::new(&mut out);
     for task in &tasks {

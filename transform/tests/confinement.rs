@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// tg-load's record of the example's `base` image.
-const BASE_ITEM: &str = r#"{"kind":"docker-image","name":"base","item":{"symbol":"I(base)","task-from":"kind.yml","name":"base"}}"#;
+const BASE_ITEM: &str =
+    r#"{"kind":"docker-image","name":"base","item":{"symbol":"I(base)","task-from":"kind.yml","name":"base"}}"#;
 
 /// A temp directory holding `repo/` (the staged example) and `outside/`; removed on drop.
 struct Stage {

@@ -60,7 +60,8 @@ impl TempRepo {
                 .output()
                 .is_ok_and(|o| o.status.success())
         };
-        (git(&["init", "-q"]) && git(&["add", "-A"]) && git(&["commit", "-q", "-m", "fixture"])).then_some(TempRepo(dir))
+        (git(&["init", "-q"]) && git(&["add", "-A"]) && git(&["commit", "-q", "-m", "fixture"]))
+            .then_some(TempRepo(dir))
     }
 }
 
@@ -77,7 +78,8 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
     set_env(&fixture);
     let get = |k: &str| fixture.get(k).cloned().unwrap_or(Value::Null);
     let kind = get("kind").as_str().unwrap_or_default().to_string();
-    let kind_path = PathBuf::from(get("path").as_str().map(str::to_string).unwrap_or(format!("taskcluster/kinds/{kind}")));
+    let kind_path =
+        PathBuf::from(get("path").as_str().map(str::to_string).unwrap_or(format!("taskcluster/kinds/{kind}")));
     let kind_config = get("kind_config").as_object().cloned().unwrap_or_default();
     let params = Parameters::from_map(get("params").as_object().cloned().unwrap_or_default());
     let here = path.parent().unwrap();
@@ -120,7 +122,8 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
     let mut failures = Vec::new();
     for case in &cases {
         let name = case["name"].as_str().unwrap_or("?").to_string();
-        let input: Vec<Map<String, Value>> = serde_json::from_value(case["input"].clone()).expect("input: list of mappings");
+        let input: Vec<Map<String, Value>> =
+            serde_json::from_value(case["input"].clone()).expect("input: list of mappings");
         let mut result = Ok(input);
         for step in &steps {
             result = result.and_then(|tasks| step(&config, tasks));
@@ -142,7 +145,9 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
                     }
                 }
             }
-            (Ok(out), None, Some(err)) => failures.push((name, format!("taskgraph fails ({err}) but we produced {} tasks", out.len()))),
+            (Ok(out), None, Some(err)) => {
+                failures.push((name, format!("taskgraph fails ({err}) but we produced {} tasks", out.len())))
+            }
             (Err(e), Some(_), _) => failures.push((name, format!("we fail: {e:#}"))),
             _ => failures.push((name, "no expected output recorded (run run_transform.py --update)".into())),
         }

@@ -108,16 +108,36 @@ fn params() -> Parameters {
 
 fn base_tasks() -> Vec<(&'static str, &'static str, Value)> {
     vec![
-        ("test", "taskgraph.transforms.run", json!({"name": "a", "description": "d", "worker-type": "b-linux",
-            "run": {"using": "run-task", "command": "x"}, "fetches": {"fetch": ["node"]}})),
-        ("test", "taskgraph.transforms.run", json!({"name": "w", "description": "d", "worker-type": "b-win",
-            "run": {"using": "run-task", "command": ["x"], "cwd": "{checkout}"}})),
-        ("toolchain", "taskgraph.transforms.run", json!({"name": "t", "description": "d", "worker-type": "b-linux",
-            "worker": {"env": {}}, "run": {"using": "toolchain-script", "script": "s.sh", "toolchain-artifact": "a"}})),
-        ("fetch", "taskgraph.transforms.fetch", json!({"name": "f", "description": "d",
-            "fetch": {"type": "static-url", "url": "https://x/y", "sha256": "0", "size": 1}})),
-        ("toolchain", "taskgraph.transforms.cached_tasks", json!({"label": "toolchain-c", "attributes": {},
-            "cache": {"type": "t", "name": "n", "digest-data": ["a"]}, "dependencies": {"x": "fetch-node"}})),
+        (
+            "test",
+            "taskgraph.transforms.run",
+            json!({"name": "a", "description": "d", "worker-type": "b-linux",
+            "run": {"using": "run-task", "command": "x"}, "fetches": {"fetch": ["node"]}}),
+        ),
+        (
+            "test",
+            "taskgraph.transforms.run",
+            json!({"name": "w", "description": "d", "worker-type": "b-win",
+            "run": {"using": "run-task", "command": ["x"], "cwd": "{checkout}"}}),
+        ),
+        (
+            "toolchain",
+            "taskgraph.transforms.run",
+            json!({"name": "t", "description": "d", "worker-type": "b-linux",
+            "worker": {"env": {}}, "run": {"using": "toolchain-script", "script": "s.sh", "toolchain-artifact": "a"}}),
+        ),
+        (
+            "fetch",
+            "taskgraph.transforms.fetch",
+            json!({"name": "f", "description": "d",
+            "fetch": {"type": "static-url", "url": "https://x/y", "sha256": "0", "size": 1}}),
+        ),
+        (
+            "toolchain",
+            "taskgraph.transforms.cached_tasks",
+            json!({"label": "toolchain-c", "attributes": {},
+            "cache": {"type": "t", "name": "n", "digest-data": ["a"]}, "dependencies": {"x": "fetch-node"}}),
+        ),
     ]
 }
 

@@ -14,15 +14,55 @@ use tg_transform::TransformConfig;
 
 /// Keys the task transforms read, at the top level and in `worker`.
 const TASK_KEYS: &[&str] = &[
-    "name", "label", "description", "worker-type", "worker", "always-target", "optimization", "needs-sccache",
-    "attributes", "task-from", "dependencies", "priority", "soft-dependencies", "if-dependencies", "requires",
-    "expires-after", "deadline-after", "routes", "scopes", "tags", "extra", "treeherder", "index",
-    "run-on-projects", "run-on-tasks-for", "run-on-git-branches", "shipping-phase",
+    "name",
+    "label",
+    "description",
+    "worker-type",
+    "worker",
+    "always-target",
+    "optimization",
+    "needs-sccache",
+    "attributes",
+    "task-from",
+    "dependencies",
+    "priority",
+    "soft-dependencies",
+    "if-dependencies",
+    "requires",
+    "expires-after",
+    "deadline-after",
+    "routes",
+    "scopes",
+    "tags",
+    "extra",
+    "treeherder",
+    "index",
+    "run-on-projects",
+    "run-on-tasks-for",
+    "run-on-git-branches",
+    "shipping-phase",
 ];
 const WORKER_KEYS: &[&str] = &[
-    "implementation", "os", "docker-image", "max-run-time", "env", "command", "caches", "artifacts", "volumes",
-    "retry-exit-status", "purge-caches-exit-status", "taskcluster-proxy", "chain-of-trust", "allow-ptrace",
-    "loopback-video", "mounts", "os-groups", "run-as-administrator", "release-properties", "upstream-artifacts",
+    "implementation",
+    "os",
+    "docker-image",
+    "max-run-time",
+    "env",
+    "command",
+    "caches",
+    "artifacts",
+    "volumes",
+    "retry-exit-status",
+    "purge-caches-exit-status",
+    "taskcluster-proxy",
+    "chain-of-trust",
+    "allow-ptrace",
+    "loopback-video",
+    "mounts",
+    "os-groups",
+    "run-as-administrator",
+    "release-properties",
+    "upstream-artifacts",
 ];
 
 /// Any small JSON value, with strings drawn from ones the transforms care about.
@@ -33,9 +73,31 @@ fn any_json() -> impl Strategy<Value = Value> {
         (-3i64..5).prop_map(|n| json!(n)),
         Just(json!(1.5)),
         prop::sample::select(vec![
-            "", "x", "docker-worker", "generic-worker", "beetmover", "succeed", "invalid", "linux", "windows",
-            "b-linux", "t-win", "I(x)", "a(b", "default/opt", "by-tier", "build_date", "run-task", "public/x",
-            "/usr/local/bin/run-task", "{level}", "{oops", "in-tree", "indexed", "docker-image", "self",
+            "",
+            "x",
+            "docker-worker",
+            "generic-worker",
+            "beetmover",
+            "succeed",
+            "invalid",
+            "linux",
+            "windows",
+            "b-linux",
+            "t-win",
+            "I(x)",
+            "a(b",
+            "default/opt",
+            "by-tier",
+            "build_date",
+            "run-task",
+            "public/x",
+            "/usr/local/bin/run-task",
+            "{level}",
+            "{oops",
+            "in-tree",
+            "indexed",
+            "docker-image",
+            "self",
         ])
         .prop_map(|s| json!(s)),
     ];
@@ -43,7 +105,33 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec(
-                (prop::sample::select([TASK_KEYS, WORKER_KEYS, &["in-tree", "indexed", "name", "mount-point", "type", "path", "symbol", "tier", "platform", "product", "job-name", "rank", "task-reference", "by-build-platform", "default"]].concat()), inner),
+                (
+                    prop::sample::select(
+                        [
+                            TASK_KEYS,
+                            WORKER_KEYS,
+                            &[
+                                "in-tree",
+                                "indexed",
+                                "name",
+                                "mount-point",
+                                "type",
+                                "path",
+                                "symbol",
+                                "tier",
+                                "platform",
+                                "product",
+                                "job-name",
+                                "rank",
+                                "task-reference",
+                                "by-build-platform",
+                                "default"
+                            ]
+                        ]
+                        .concat()
+                    ),
+                    inner
+                ),
                 0..4
             )
             .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),

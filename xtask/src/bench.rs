@@ -70,7 +70,14 @@ pub struct BenchOptions {
 
 /// Run `cmd` (stdin from `input`, stdout to `output`) under /usr/bin/time, sampling the
 /// process tree's memory when `sample` is set.
-fn measure(cmd: &[&str], cwd: &Path, env: &[(&str, String)], input: Option<&Path>, output: &Path, sample: bool) -> Result<Measure> {
+fn measure(
+    cmd: &[&str],
+    cwd: &Path,
+    env: &[(&str, String)],
+    input: Option<&Path>,
+    output: &Path,
+    sample: bool,
+) -> Result<Measure> {
     let stats = tempfile_path("time");
     let mut c = Command::new("/usr/bin/time");
     c.args(["-f", "%e %U %S %M", "-o"]).arg(&stats).args(cmd).current_dir(cwd);
@@ -103,7 +110,14 @@ fn measure(cmd: &[&str], cwd: &Path, env: &[(&str, String)], input: Option<&Path
 }
 
 /// The fastest of `n` runs (its RSS is the largest seen, to stay on the safe side).
-fn measure_best(n: usize, cmd: &[&str], cwd: &Path, env: &[(&str, String)], input: Option<&Path>, output: &Path) -> Result<Measure> {
+fn measure_best(
+    n: usize,
+    cmd: &[&str],
+    cwd: &Path,
+    env: &[(&str, String)],
+    input: Option<&Path>,
+    output: &Path,
+) -> Result<Measure> {
     let mut best: Option<Measure> = None;
     for _ in 0..n.max(1) {
         let m = measure(cmd, cwd, env, input, output, false)?;
@@ -152,7 +166,8 @@ fn descendants(root: u32) -> Vec<u32> {
         let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
         // The command name may hold spaces and parentheses: the ppid follows the last ')'.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse().ok());
+        let ppid =
+            stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse().ok());
         if let Some(ppid) = ppid {
             children.entry(ppid).or_default().push(pid);
         }
@@ -238,8 +253,10 @@ fn run_piped(bin: &Path, case: &Case, out: &Path, repeat: usize) -> Result<Measu
     let stages: Vec<String> = STAGES
         .iter()
         .map(|(name, extra, ..)| {
-            let extra: Vec<String> =
-                extra.iter().map(|a| if *a == "@INDEX" { quote(&out.join("empty-index.json")) } else { a.to_string() }).collect();
+            let extra: Vec<String> = extra
+                .iter()
+                .map(|a| if *a == "@INDEX" { quote(&out.join("empty-index.json")) } else { a.to_string() })
+                .collect();
             format!("{} -q -r taskcluster -p {params} {}", quote(&bin.join(format!("tg-{name}"))), extra.join(" "))
         })
         .collect();
@@ -286,9 +303,10 @@ fn run_python(taskgraph: &Path, shared: &Path, case: &Case, out: &Path) -> (Opti
         .and_then(|v| v.as_object().map(|m| m.len()))
         .unwrap_or(0);
     env.push(("PYTHONPATH", shared.join("tools/python-empty-index").to_string_lossy().to_string()));
-    let morphed = measure(&[&tg, "morphed", "--json", "-p", &p], &case.work, &env, None, &out.join("py-morphed.json"), true)
-        .map_err(|e| eprintln!("bench: python morphed on {}: {e}", case.name))
-        .ok();
+    let morphed =
+        measure(&[&tg, "morphed", "--json", "-p", &p], &case.work, &env, None, &out.join("py-morphed.json"), true)
+            .map_err(|e| eprintln!("bench: python morphed on {}: {e}", case.name))
+            .ok();
     (full, morphed, count)
 }
 
@@ -309,9 +327,20 @@ struct Case {
 fn synthetic_case(shared: &Path, n: usize) -> Result<Case> {
     let dir = std::env::temp_dir().join(format!("tg-bench-synthetic-{n}"));
     if !dir.join("taskcluster/config.yml").exists() {
-        crate::run(Command::new("python3").arg(shared.join("bench/gen_synthetic.py")).arg(&dir).args(["--tasks", &n.to_string()]))?;
+        crate::run(
+            Command::new("python3")
+                .arg(shared.join("bench/gen_synthetic.py"))
+                .arg(&dir)
+                .args(["--tasks", &n.to_string()]),
+        )?;
     }
-    Ok(Case { name: format!("synthetic {n}"), size: Some(n), params: dir.join("parameters.yml"), work: dir, env: Vec::new() })
+    Ok(Case {
+        name: format!("synthetic {n}"),
+        size: Some(n),
+        params: dir.join("parameters.yml"),
+        work: dir,
+        env: Vec::new(),
+    })
 }
 
 /// A real-world case pruned to its built-in kinds (as `fidelity.py` does), with the
@@ -383,7 +412,11 @@ impl Row {
 /// The machine, the date and the load: what every figure depends on.
 fn machine_line() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':'])).unwrap_or("?");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|m| m.trim_start_matches([' ', '\t', ':']))
+        .unwrap_or("?");
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
@@ -392,12 +425,18 @@ fn machine_line() -> String {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse::<u64>().ok())
         .map_or("?".into(), |kb| format!("{:.0} GB", kb as f64 / 1024.0 / 1024.0));
-    let date = Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     format!("{model}, {cores} cores, {mem} RAM; {date}")
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// Entry point.
@@ -474,9 +513,12 @@ fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str
     println!("|---|---|---|---|---|---|---|---|");
     for row in rows {
         let total = row.total();
-        let show = |m: Option<Measure>| m.map_or("-".to_string(), |m| format!("{} / {} / {}", secs(m.wall), secs(m.cpu), mb(m.peak_kb())));
+        let show = |m: Option<Measure>| {
+            m.map_or("-".to_string(), |m| format!("{} / {} / {}", secs(m.wall), secs(m.cpu), mb(m.peak_kb())))
+        };
         let speedup = row.py_morphed.map_or("-".into(), |m| format!("{:.1}×", m.wall / total.wall.max(1e-9)));
-        let rss_ratio = row.py_morphed.map_or("-".into(), |m| format!("{:.1}×", m.peak_kb() as f64 / total.rss_kb.max(1) as f64));
+        let rss_ratio =
+            row.py_morphed.map_or("-".into(), |m| format!("{:.1}×", m.peak_kb() as f64 / total.rss_kb.max(1) as f64));
         let py_tasks = if row.python_tasks > 0 { row.python_tasks.to_string() } else { "-".into() };
         println!(
             "| {} | {} / {py_tasks} | {} | {} | {} / {} / {} | {} | {speedup} | {rss_ratio} |",
@@ -491,12 +533,16 @@ fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str
         );
     }
     println!();
-    println!("Python peak = max(`/usr/bin/time` %M, sampled summed PSS of its process tree); the tree's own %M and PSS:");
+    println!(
+        "Python peak = max(`/usr/bin/time` %M, sampled summed PSS of its process tree); the tree's own %M and PSS:"
+    );
     println!();
     println!("| case | `full` %M / tree PSS / processes | `morphed` %M / tree PSS / processes |");
     println!("|---|---|---|");
     for row in rows {
-        let show = |m: Option<Measure>| m.map_or("-".to_string(), |m| format!("{} / {} / {}", mb(m.rss_kb), mb(m.tree_pss_kb), m.procs));
+        let show = |m: Option<Measure>| {
+            m.map_or("-".to_string(), |m| format!("{} / {} / {}", mb(m.rss_kb), mb(m.tree_pss_kb), m.procs))
+        };
         println!("| {} | {} | {} |", row.case, show(row.py_full), show(row.py_morphed));
     }
     println!();
@@ -517,7 +563,14 @@ fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str
                 format!("{} / {} / {}{rel}", secs(m.wall), secs(m.cpu), mb(m.rss_kb))
             })
             .collect();
-        println!("| {} | {} / {} / {} | {} |", row.case, secs(row.floor.wall), secs(row.floor.cpu), mb(row.floor.rss_kb), cells.join(" | "));
+        println!(
+            "| {} | {} / {} / {} | {} |",
+            row.case,
+            secs(row.floor.wall),
+            secs(row.floor.cpu),
+            mb(row.floor.rss_kb),
+            cells.join(" | ")
+        );
     }
     let synthetic: Vec<&Row> = rows.iter().filter(|r| r.size.is_some() && r.tasks > 0).collect();
     if synthetic.len() >= 2 {
@@ -538,7 +591,8 @@ fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str
             synthetic.iter().map(|r| r.py_morphed.map_or(f64::NAN, |m| m.wall / r.tasks as f64 * 1e6)).collect(),
         ));
         for (name, per_task) in lines {
-            let cells: Vec<String> = per_task.iter().map(|v| if v.is_nan() { "-".into() } else { format!("{v:.1}") }).collect();
+            let cells: Vec<String> =
+                per_task.iter().map(|v| if v.is_nan() { "-".into() } else { format!("{v:.1}") }).collect();
             let ratio = match (per_task.first(), per_task.last()) {
                 (Some(a), Some(b)) if a.is_finite() && b.is_finite() && *a > 0.0 => format!("{:.2}", b / a),
                 _ => "-".into(),

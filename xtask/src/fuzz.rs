@@ -62,7 +62,12 @@ pub fn fuzz(root: &Path, target: Option<&str>, seconds: u64) -> Result<()> {
             "-print_final_stats=1".to_string(),
         ];
         let dirs = [scratch, committed, seeds].map(|d| d.display().to_string());
-        let status = run_cargo_fuzz(&toolchain, &fuzz_dir, &["run", name], &[&dirs[..], &["--".to_string()], &libfuzzer_args[..]].concat());
+        let status = run_cargo_fuzz(
+            &toolchain,
+            &fuzz_dir,
+            &["run", name],
+            &[&dirs[..], &["--".to_string()], &libfuzzer_args[..]].concat(),
+        );
         let new: Vec<PathBuf> = artifacts(&fuzz_dir, name).into_iter().filter(|a| !before.contains(a)).collect();
         if status.is_err() || !new.is_empty() {
             crashed.push((name.to_string(), new));
@@ -103,7 +108,12 @@ pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
         write_seeds(root, name, &merged)?;
         let dirs = [&merged, &committed, &scratch].map(|d| d.display().to_string());
         // Edges only (no hit counts) and short inputs: a small corpus to commit.
-        let merge = ["-merge=1".to_string(), "-use_counters=0".into(), format!("-max_len={COMMITTED_MAX_LEN}"), "-timeout=20".into()];
+        let merge = [
+            "-merge=1".to_string(),
+            "-use_counters=0".into(),
+            format!("-max_len={COMMITTED_MAX_LEN}"),
+            "-timeout=20".into(),
+        ];
         let args = [&dirs[..], &["--".to_string()], &merge[..]].concat();
         run_cargo_fuzz(&toolchain, &fuzz_dir, &["run", name], &args)?;
         let _ = std::fs::remove_dir_all(&committed);
@@ -118,10 +128,7 @@ pub fn minimize(root: &Path, target: Option<&str>) -> Result<()> {
             std::fs::rename(entry.path(), committed.join(&file_name))
                 .with_context(|| format!("cannot move {} into {}", entry.path().display(), committed.display()))?;
         }
-        eprintln!(
-            "xtask: fuzz corpus {name}: {} files, {bytes} bytes beyond {seeded} seeds",
-            count_files(&committed)
-        );
+        eprintln!("xtask: fuzz corpus {name}: {} files, {bytes} bytes beyond {seeded} seeds", count_files(&committed));
     }
     Ok(())
 }
@@ -217,11 +224,9 @@ fn seeds_for(root: &Path, target: &str) -> Vec<Vec<u8>> {
             .map(|(_, text)| text.clone().into_bytes())
             .chain(fixed(PARAMS_SEEDS))
             .collect(),
-        "keyed_by" => yaml
-            .iter()
-            .filter(|(_, text)| text.contains("by-"))
-            .map(|(_, text)| text.clone().into_bytes())
-            .collect(),
+        "keyed_by" => {
+            yaml.iter().filter(|(_, text)| text.contains("by-")).map(|(_, text)| text.clone().into_bytes()).collect()
+        }
         "format" => format_seeds(&yaml),
         "datestamp" => datestamp_seeds(&yaml),
         "jsonl" => jsonl_seeds(root),
@@ -283,7 +288,8 @@ fn yaml_line_value(line: &str) -> Option<&str> {
 
 /// Templates with `{...}` from the YAML files, each followed by a line of fields.
 fn format_seeds(yaml: &[(PathBuf, String)]) -> Vec<Vec<u8>> {
-    const FIELDS: &str = r#"{"name":"linux64","level":"3","chunk":2,"flag":true,"list":["a",1],"map":{"a":"b","0":"z"},"nothing":null}"#;
+    const FIELDS: &str =
+        r#"{"name":"linux64","level":"3","chunk":2,"flag":true,"list":["a",1],"map":{"a":"b","0":"z"},"nothing":null}"#;
     let mut out: Vec<Vec<u8>> = yaml
         .iter()
         .flat_map(|(_, text)| text.lines())

@@ -109,9 +109,10 @@ fn main() -> Result<()> {
             }
         }
         Cmd::Completions { shell, dir } => completions(&root, &shell, &dir),
-        Cmd::Bench { tasks, no_python, no_realworld, repeat } => {
-            bench::bench(&root, &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat })
-        }
+        Cmd::Bench { tasks, no_python, no_realworld, repeat } => bench::bench(
+            &root,
+            &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat },
+        ),
         Cmd::Floor => bench::floor_pass(),
         Cmd::Soak { tasks, kills, seed } => soak::soak(&soak::SoakOptions { tasks, kills, seed }),
     }

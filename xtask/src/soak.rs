@@ -18,9 +18,9 @@ pub struct SoakOptions {
 }
 
 pub fn soak(opts: &SoakOptions) -> Result<()> {
-    let seed = opts.seed.unwrap_or_else(|| {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() % 1_000_000).unwrap_or(1)
-    });
+    let seed = opts
+        .seed
+        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() % 1_000_000).unwrap_or(1));
     eprintln!("xtask soak: {} tasks, {} kills, seed {seed} (rerun with --seed {seed})", opts.tasks, opts.kills);
     super::run(
         super::cargo()

@@ -121,7 +121,9 @@ impl World {
             world.find.insert(ns.clone(), id.as_str().unwrap().to_string());
         }
         for (ns, ids) in data["index"]["list"].as_object().unwrap() {
-            world.list.insert(ns.clone(), ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect());
+            world
+                .list
+                .insert(ns.clone(), ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect());
         }
         world
     }
@@ -294,7 +296,10 @@ fn handle(req: &Request, world: &Arc<Mutex<World>>, creds: Option<&(String, Stri
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
     match (req.method.as_str(), p.as_slice()) {
         ("GET", ["api", "index", "v1", "task", ns]) => match w.find.get(*ns) {
-            Some(id) => json_answer(200, json!({"namespace": ns, "taskId": id, "rank": 0, "data": {}, "expires": "2030-01-01T00:00:00.000Z"})),
+            Some(id) => json_answer(
+                200,
+                json!({"namespace": ns, "taskId": id, "rank": 0, "data": {}, "expires": "2030-01-01T00:00:00.000Z"}),
+            ),
             None => error(404, "ResourceNotFound", format!("Indexed task {ns} not found")),
         },
         ("GET", ["api", "index", "v1", "tasks", ns]) => {
@@ -319,7 +324,9 @@ fn handle(req: &Request, world: &Arc<Mutex<World>>, creds: Option<&(String, Stri
                 .collect();
             json_answer(200, json!({"statuses": statuses}))
         }
-        ("GET", ["api", "auth", "v1", "scopes", "current"]) => json_answer(200, json!({"scopes": w.scopes, "expires": "2030-01-01T00:00:00.000Z"})),
+        ("GET", ["api", "auth", "v1", "scopes", "current"]) => {
+            json_answer(200, json!({"scopes": w.scopes, "expires": "2030-01-01T00:00:00.000Z"}))
+        }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let tasks: Vec<Value> = w
                 .tasks
@@ -429,7 +436,10 @@ fn create_task(w: &mut World, id: &str, body: &[u8]) -> Answer {
         return error(400, "InputValidationError", "unresolved relative-datestamp".into());
     }
     let group = def["taskGroupId"].as_str().unwrap_or_default().to_string();
-    w.tasks.insert(id.to_string(), TaskEntry { definition: Some(def), group, state: "pending".into(), artifacts: BTreeMap::new() });
+    w.tasks.insert(
+        id.to_string(),
+        TaskEntry { definition: Some(def), group, state: "pending".into(), artifacts: BTreeMap::new() },
+    );
     w.created.push(id.to_string());
     json_answer(200, json!({"status": {"taskId": id, "state": "pending"}}))
 }
@@ -472,7 +482,8 @@ fn verify_hawk(req: &Request, id: &str, key: &str, nonces: &mut HashSet<String>)
     if get("hash")? != hash {
         return Err("payload hash does not match the body".into());
     }
-    let normalized = format!("hawk.1.header\n{ts}\n{nonce}\n{}\n{}\n{host}\n{port}\n{hash}\n{ext}\n", req.method, req.path);
+    let normalized =
+        format!("hawk.1.header\n{ts}\n{nonce}\n{}\n{}\n{host}\n{port}\n{hash}\n{ext}\n", req.method, req.path);
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(normalized.as_bytes());
     let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());

@@ -27,5 +27,9 @@ fn main() -> ExitCode {
         // Any failure to read or parse an input is "trouble" (2), as for diff(1).
         return ExitCode::from(2);
     }
-    if equal { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if equal {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -133,7 +133,10 @@ fn resolution_matches_firefox_tests() {
     );
     assert_eq!(resolve_options("try: -u gtest-3,gtest-4").unittests, vec![spec("gtest", None, Some(&["3", "4"]))]);
     assert_eq!(resolve_options("try: -u gtest[linux]").unittests, vec![spec("gtest", Some(&["linux"]), None)]);
-    assert_eq!(resolve_options("try: -u gtest[linux,win32]").unittests, vec![spec("gtest", Some(&["linux", "win32"]), None)]);
+    assert_eq!(
+        resolve_options("try: -u gtest[linux,win32]").unittests,
+        vec![spec("gtest", Some(&["linux", "win32"]), None)]
+    );
     assert_eq!(
         resolve_options("try: -u gtest[Ubuntu]").unittests,
         vec![spec("gtest", Some(&["linux32", "linux64", "linux64-asan", "linux64-stylo-sequential"]), None)]
@@ -158,7 +161,10 @@ fn resolution_matches_firefox_tests() {
     assert_eq!(resolve_options("try: --all-emails").notifications.as_deref(), Some("all"));
     assert_eq!(resolve_options("try: --failure-emails").notifications.as_deref(), Some("failure"));
     assert_eq!(resolve_options("try:").notifications, None);
-    assert_eq!(resolve_options("try: --setenv VAR1=value1 --setenv VAR2=value2").env, Some(vec!["VAR1=value1".into(), "VAR2=value2".into()]));
+    assert_eq!(
+        resolve_options("try: --setenv VAR1=value1 --setenv VAR2=value2").env,
+        Some(vec!["VAR1=value1".into(), "VAR2=value2".into()])
+    );
     assert!(resolve_options("try: --geckoProfile").profile);
     assert_eq!(resolve_options("try: --tag tagName").tag.as_deref(), Some("tagName"));
     assert!(resolve_options("try: --no-retry").no_retry);

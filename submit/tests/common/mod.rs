@@ -68,7 +68,8 @@ pub fn synthetic_graph(n: usize) -> (String, Vec<String>) {
     let ids: Vec<String> = (0..n).map(|i| slug(&format!("task-{i}"))).collect();
     let mut text = String::new();
     for i in 0..n {
-        let deps: Vec<usize> = if i % 7 == 0 { vec![] } else { [i - 1, i / 2].into_iter().collect::<HashSet<_>>().into_iter().collect() };
+        let deps: Vec<usize> =
+            if i % 7 == 0 { vec![] } else { [i - 1, i / 2].into_iter().collect::<HashSet<_>>().into_iter().collect() };
         let mut deps = deps;
         deps.sort();
         let mut named = serde_json::Map::new();
@@ -326,11 +327,20 @@ fn respond(stream: &mut TcpStream, status: u16, body: &Value) -> std::io::Result
         409 => "Conflict",
         _ => "Error",
     };
-    write!(stream, "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}", text.len())?;
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+        text.len()
+    )?;
     stream.flush()
 }
 
-fn serve_connection(stream: TcpStream, state: &Arc<(Mutex<Inner>, Condvar)>, shutdown: &AtomicBool, config: &ServerConfig) {
+fn serve_connection(
+    stream: TcpStream,
+    state: &Arc<(Mutex<Inner>, Condvar)>,
+    shutdown: &AtomicBool,
+    config: &ServerConfig,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut writer = match stream.try_clone() {
         Ok(s) => s,
@@ -403,7 +413,12 @@ fn error(code: u16, name: &str, message: String) -> (u16, Value) {
 }
 
 /// createTask, with every check; violations are also recorded in `errors`.
-fn handle(req: &Request, task_id: Option<&str>, state: &Arc<(Mutex<Inner>, Condvar)>, config: &ServerConfig) -> (u16, Value) {
+fn handle(
+    req: &Request,
+    task_id: Option<&str>,
+    state: &Arc<(Mutex<Inner>, Condvar)>,
+    config: &ServerConfig,
+) -> (u16, Value) {
     let (lock, cond) = &**state;
     if let Some((id, key)) = &config.credentials {
         let mut inner = lock.lock().unwrap();
@@ -458,7 +473,8 @@ fn check_definition(def: &Value, config: &ServerConfig) -> Result<(), String> {
     if obj.get("schedulerId").and_then(Value::as_str) != Some(&config.expected_scheduler) {
         return Err(format!("schedulerId {:?}, expected {}", obj.get("schedulerId"), config.expected_scheduler));
     }
-    let has_queue = obj.contains_key("taskQueueId") || (obj.contains_key("provisionerId") && obj.contains_key("workerType"));
+    let has_queue =
+        obj.contains_key("taskQueueId") || (obj.contains_key("provisionerId") && obj.contains_key("workerType"));
     if !has_queue {
         return Err("need taskQueueId or provisionerId+workerType".into());
     }
@@ -515,7 +531,11 @@ fn verify_hawk(req: &Request, id: &str, key: &str, nonces: &mut HashSet<String>)
     let host_header = req.headers.get("host").ok_or("no Host")?;
     let (host, port) = host_header.rsplit_once(':').unwrap_or((host_header, "80"));
     let ext = fields.get("ext").cloned().unwrap_or_default();
-    let content_type = req.headers.get("content-type").map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).unwrap_or_default();
+    let content_type = req
+        .headers
+        .get("content-type")
+        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default();
     let mut payload = Sha256::new();
     payload.update(format!("hawk.1.payload\n{content_type}\n").as_bytes());
     payload.update(&req.body);
@@ -524,7 +544,8 @@ fn verify_hawk(req: &Request, id: &str, key: &str, nonces: &mut HashSet<String>)
     if get("hash")? != hash {
         return Err("payload hash does not match the body".into());
     }
-    let normalized = format!("hawk.1.header\n{ts}\n{nonce}\n{}\n{}\n{host}\n{port}\n{hash}\n{ext}\n", req.method, req.path);
+    let normalized =
+        format!("hawk.1.header\n{ts}\n{nonce}\n{}\n{}\n{host}\n{port}\n{hash}\n{ext}\n", req.method, req.path);
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(normalized.as_bytes());
     let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
@@ -540,7 +561,14 @@ pub fn tg_submit(args: &[&str], stdin: &str, env: &[(&str, String)]) -> std::pro
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tg-submit"));
     let (root, params) = example_root();
     cmd.arg("-r").arg(root).arg("-p").arg(params).args(args);
-    for var in ["TASKCLUSTER_PROXY_URL", "TASKCLUSTER_ROOT_URL", "TASKCLUSTER_CLIENT_ID", "TASKCLUSTER_ACCESS_TOKEN", "TASKCLUSTER_CERTIFICATE", "TASK_ID"] {
+    for var in [
+        "TASKCLUSTER_PROXY_URL",
+        "TASKCLUSTER_ROOT_URL",
+        "TASKCLUSTER_CLIENT_ID",
+        "TASKCLUSTER_ACCESS_TOKEN",
+        "TASKCLUSTER_CERTIFICATE",
+        "TASK_ID",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env {

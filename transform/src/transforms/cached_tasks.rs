@@ -63,7 +63,14 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
                 continue;
             }
             let j = index_of(dep).ok_or_else(|| {
-                task_error(config, task, format!("dependency {dep} names this kind but no task of it (KeyError: '{dep}')", dep = tg_core::quote::capped(dep)))
+                task_error(
+                    config,
+                    task,
+                    format!(
+                        "dependency {dep} names this kind but no task of it (KeyError: '{dep}')",
+                        dep = tg_core::quote::capped(dep)
+                    ),
+                )
             })?;
             // i and j are both indices of `pending`, which sized both lists.
             let (Some(mine), Some(theirs)) = (parents.get_mut(i), children.get_mut(j)) else { continue };
@@ -93,7 +100,8 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
     if order.len() != labels.len() {
         // Named as Python prints the set (its order under PYTHONHASHSEED=0).
         let nodes = python_set_order(&labels);
-        let loopy: Vec<&String> = nodes.iter().filter(|l| index_of(l).and_then(|i| indegree.get(i)).is_some_and(|&d| d > 0)).collect();
+        let loopy: Vec<&String> =
+            nodes.iter().filter(|l| index_of(l).and_then(|i| indegree.get(i)).is_some_and(|&d| d > 0)).collect();
         let loopy = python_set_order(&loopy);
         let shown: Vec<String> = loopy.iter().map(|l| python_repr(&Value::String(l.clone()))).collect();
         return Err(tg_core::bad_input(format!(
@@ -107,10 +115,12 @@ pub fn order_tasks(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow
 }
 
 /// The `cache` description of a task: (type, name, digest-data).
-fn cache_description(config: &TransformConfig<'_>, task: &TaskDict, cache: &Value) -> anyhow::Result<(String, String, Vec<String>)> {
-    let field = |key: &str| {
-        cache.get(key).ok_or_else(|| task_error(config, task, format!("cache: KeyError: '{key}'")))
-    };
+fn cache_description(
+    config: &TransformConfig<'_>,
+    task: &TaskDict,
+    cache: &Value,
+) -> anyhow::Result<(String, String, Vec<String>)> {
+    let field = |key: &str| cache.get(key).ok_or_else(|| task_error(config, task, format!("cache: KeyError: '{key}'")));
     let text = |key: &str| -> anyhow::Result<String> {
         match field(key)? {
             Value::String(s) => Ok(s.clone()),
@@ -161,7 +171,11 @@ fn cache_task(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Res
                     Some(d) => dependency_digests.push(d.clone()),
                     None => {
                         let label = task.get("label").map(python_str).unwrap_or_default();
-                        return Err(task_error(config, &task, format!("Cached task {label} has uncached parent task: {dep}")));
+                        return Err(task_error(
+                            config,
+                            &task,
+                            format!("Cached task {label} has uncached parent task: {dep}"),
+                        ));
                     }
                 }
             }

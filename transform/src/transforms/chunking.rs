@@ -12,11 +12,11 @@
 //! `attributes.total_chunks = T` and the substitutions. A field's name is formatted too; the
 //! value goes under the new name, leaving the old key in place when the name changed.
 
+use crate::util::format::format;
 use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
+use crate::util::pyvalue::identity_of;
 use crate::util::pyvalue::{setdefault_object, truthy};
 use crate::util::templates::{substitute, substitute_in_place};
-use crate::util::format::format;
-use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};

@@ -29,7 +29,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// taskgraph's pinned image_builder image.
-pub const IMAGE_BUILDER_IMAGE: &str = "mozillareleases/image_builder:6.2.0@sha256:f7df722770d6caadea79b2de458e072d8b3d93e59675b34dffb32c3e7e30f5b9";
+pub const IMAGE_BUILDER_IMAGE: &str =
+    "mozillareleases/image_builder:6.2.0@sha256:f7df722770d6caadea79b2de458e072d8b3d93e59675b34dffb32c3e7e30f5b9";
 
 const OPT_STR: Ty = Ty::Union(&[Ty::Str, Ty::Null]);
 
@@ -64,8 +65,7 @@ const DOCKER_IMAGE_SCHEMA: StructDef = StructDef {
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     use rayon::prelude::*;
     for task in &tasks {
-        validate_struct(&DOCKER_IMAGE_SCHEMA, task, "$")
-            .map_err(|e| task_error(config, task, e))?;
+        validate_struct(&DOCKER_IMAGE_SCHEMA, task, "$").map_err(|e| task_error(config, task, e))?;
     }
     let available = available_packages(config);
     let topsrcdir = config.graph_config.vcs_root();
@@ -175,7 +175,8 @@ fn fill_template(
 
     let level = param(config, "level").map_err(fail)?;
     let level_str = python_str(&level);
-    let level_int: i64 = level_str.trim().parse().map_err(|_| fail(format!("invalid literal for int(): '{level_str}'")))?;
+    let level_int: i64 =
+        level_str.trim().parse().map_err(|_| fail(format!("invalid literal for int(): '{level_str}'")))?;
     let zstd_level = if level_int == 1 { "3" } else { "10" };
     let expires = config.graph_config.get("task-expires-after").cloned().unwrap_or_else(|| json!("28 days"));
     let expires_after = if level == json!("1") { expires } else { json!("1 year") };

@@ -239,7 +239,9 @@ fn make_task(config: &TransformConfig<'_>, task: &TaskDict, built: Built) -> any
     let artifact_prefix = match task.get("artifact-prefix") {
         None => "public".to_string(),
         Some(Value::String(p)) => p.clone(),
-        Some(other) => return Err(task_error(config, task, format!("artifact-prefix: expected a string, got {other}"))),
+        Some(other) => {
+            return Err(task_error(config, task, format!("artifact-prefix: expected a string, got {other}")))
+        }
     };
     let mut env = built.env;
     env.insert("UPLOAD_DIR".into(), json!("/builds/worker/artifacts"));

@@ -23,9 +23,9 @@
 use crate::util::dependencies::{get_dependencies, group, GroupBy};
 use crate::util::format::{format, python_str};
 use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
+use crate::util::pyvalue::identity_of;
 use crate::util::pyvalue::{python_eq, setdefault_object, truthy, type_name};
 use crate::util::set_name::set_name;
-use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
 use tg_core::task::Task;
@@ -45,33 +45,24 @@ const FROM_DEPS_CONFIG: StructDef = StructDef {
     fields: &[
         Field::opt("kinds", Ty::Union(&[Ty::List(&Ty::Str), Ty::Null])),
         Field::opt("set-name", Ty::Union(&[Ty::Bool, Ty::Str, Ty::Dict(&Ty::Any), Ty::Null])),
-        Field::opt(
-            "with-attributes",
-            Ty::Union(&[Ty::Dict(&Ty::Union(&[Ty::List(&Ty::Any), Ty::Str])), Ty::Null]),
-        ),
+        Field::opt("with-attributes", Ty::Union(&[Ty::Dict(&Ty::Union(&[Ty::List(&Ty::Any), Ty::Str])), Ty::Null])),
         Field::opt("group-by", Ty::Union(&[Ty::Str, Ty::Dict(&Ty::Any), Ty::Null])),
         Field::opt("copy-attributes", Ty::Union(&[Ty::Bool, Ty::Null])),
         Field::opt("unique-kinds", Ty::Union(&[Ty::Bool, Ty::Null])),
-        Field::opt(
-            "fetches",
-            Ty::Union(&[Ty::Dict(&Ty::List(&Ty::Struct(&FETCHES_ENTRY))), Ty::Null]),
-        ),
+        Field::opt("fetches", Ty::Union(&[Ty::Dict(&Ty::List(&Ty::Struct(&FETCHES_ENTRY))), Ty::Null])),
     ],
     forbid_unknown: true,
 };
 
 /// `FromDepsSchema`.
-const FROM_DEPS_SCHEMA: StructDef = StructDef {
-    fields: &[Field::req("from-deps", Ty::Struct(&FROM_DEPS_CONFIG))],
-    forbid_unknown: false,
-};
+const FROM_DEPS_SCHEMA: StructDef =
+    StructDef { fields: &[Field::req("from-deps", Ty::Struct(&FROM_DEPS_CONFIG))], forbid_unknown: false };
 
 /// The module's transform sequence: validate, then split each task by dependency group.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     let mut out = Vec::new();
     for task in tasks {
-        validate_struct(&FROM_DEPS_SCHEMA, &task, "$")
-            .map_err(|e| task_error(config, &task, e))?;
+        validate_struct(&FROM_DEPS_SCHEMA, &task, "$").map_err(|e| task_error(config, &task, e))?;
         let name_source = identity_of(&task);
         out.extend(from_deps(config, task).map_err(|e| task_error(config, &name_source, format!("from-deps: {e}")))?);
     }
@@ -186,7 +177,12 @@ fn from_deps(config: &TransformConfig<'_>, mut task: TaskDict) -> Result<Vec<Tas
 }
 
 /// The new task for one group of dependencies.
-fn task_for_group(config: &TransformConfig<'_>, task: &TaskDict, opts: &Options, group: &[&Task]) -> Result<TaskDict, String> {
+fn task_for_group(
+    config: &TransformConfig<'_>,
+    task: &TaskDict,
+    opts: &Options,
+    group: &[&Task],
+) -> Result<TaskDict, String> {
     let mut group_kinds: Vec<&str> = group.iter().map(|t| t.kind.as_str()).collect();
     group_kinds.sort();
     group_kinds.dedup();
@@ -201,11 +197,8 @@ fn task_for_group(config: &TransformConfig<'_>, task: &TaskDict, opts: &Options,
         dependencies.insert(key, Value::String(dep.label.clone()));
     }
 
-    let primary_kind = opts
-        .kinds
-        .iter()
-        .find(|k| group_kinds.contains(&k.as_str()))
-        .ok_or("Could not detect primary kind!")?;
+    let primary_kind =
+        opts.kinds.iter().find(|k| group_kinds.contains(&k.as_str())).ok_or("Could not detect primary kind!")?;
     let primary_dep = group.iter().find(|d| &d.kind == primary_kind).ok_or("Could not detect primary kind!")?;
     let attributes = setdefault_object(&mut new_task, "attributes")?;
     attributes.insert("primary-kind-dependency".into(), Value::String(primary_kind.clone()));

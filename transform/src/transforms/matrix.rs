@@ -35,10 +35,7 @@ const MATRIX_CONFIG: StructDef = StructDef {
 
 /// `MatrixSchema`.
 const MATRIX_SCHEMA: StructDef = StructDef {
-    fields: &[
-        Field::req("name", Ty::Str),
-        Field::opt("matrix", Ty::Union(&[Ty::Struct(&MATRIX_CONFIG), Ty::Null])),
-    ],
+    fields: &[Field::req("name", Ty::Str), Field::opt("matrix", Ty::Union(&[Ty::Struct(&MATRIX_CONFIG), Ty::Null]))],
     forbid_unknown: false,
 };
 
@@ -65,18 +62,14 @@ fn dimension_values(key: &str, values: &Value) -> Result<Vec<Value>, String> {
         Value::Array(items) => Ok(items.clone()),
         Value::String(s) => Ok(s.chars().map(|c| Value::String(c.to_string())).collect()),
         Value::Object(m) => Ok(m.keys().map(|k| Value::String(k.clone())).collect()),
-        other => Err(format!(
-            "matrix.{key}: '{}' object is not iterable",
-            crate::util::pyvalue::type_name(other)
-        )),
+        other => Err(format!("matrix.{key}: '{}' object is not iterable", crate::util::pyvalue::type_name(other))),
     }
 }
 
 /// Does a rule (`{dimension: value}`) match the values chosen so far?
 fn excluded(matrix: &Map<String, Value>, rules: &[Value]) -> bool {
     rules.iter().any(|rule| {
-        rule.as_object()
-            .is_some_and(|r| r.iter().all(|(k, v)| matrix.get(k).is_some_and(|m| python_eq(m, v))))
+        rule.as_object().is_some_and(|r| r.iter().all(|(k, v)| matrix.get(k).is_some_and(|m| python_eq(m, v))))
     })
 }
 
@@ -147,11 +140,8 @@ fn split_matrix(mut task: TaskDict) -> Result<Vec<TaskDict>, (TaskDict, String)>
             if let Some(name) = truthy_name {
                 new_task.insert("name".into(), name.clone());
             }
-            let matrix_values = new_task
-                .get("attributes")
-                .and_then(|a| a.get("matrix"))
-                .cloned()
-                .unwrap_or(Value::Object(Map::new()));
+            let matrix_values =
+                new_task.get("attributes").and_then(|a| a.get("matrix")).cloned().unwrap_or(Value::Object(Map::new()));
             let mut subs = Map::new();
             subs.insert("matrix".into(), matrix_values);
             substitute_task_fields(new_task, &fields, &subs).map_err(|e| (new_task.clone(), e))

@@ -44,7 +44,11 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
         "email",
         "address",
         StructDef {
-            fields: &[Field::req("type", Ty::Str), Field::req("address", Ty::Any), Field::opt("status-type", OPT_STATUS)],
+            fields: &[
+                Field::req("type", Ty::Str),
+                Field::req("address", Ty::Any),
+                Field::opt("status-type", OPT_STATUS),
+            ],
             forbid_unknown: true,
         },
     ),
@@ -52,7 +56,11 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
         "matrix-room",
         "room-id",
         StructDef {
-            fields: &[Field::req("type", Ty::Str), Field::req("room-id", Ty::Str), Field::opt("status-type", OPT_STATUS)],
+            fields: &[
+                Field::req("type", Ty::Str),
+                Field::req("room-id", Ty::Str),
+                Field::opt("status-type", OPT_STATUS),
+            ],
             forbid_unknown: true,
         },
     ),
@@ -60,7 +68,11 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
         "pulse",
         "routing-key",
         StructDef {
-            fields: &[Field::req("type", Ty::Str), Field::req("routing-key", Ty::Str), Field::opt("status-type", OPT_STATUS)],
+            fields: &[
+                Field::req("type", Ty::Str),
+                Field::req("routing-key", Ty::Str),
+                Field::opt("status-type", OPT_STATUS),
+            ],
             forbid_unknown: true,
         },
     ),
@@ -68,7 +80,11 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
         "slack-channel",
         "channel-id",
         StructDef {
-            fields: &[Field::req("type", Ty::Str), Field::req("channel-id", Ty::Str), Field::opt("status-type", OPT_STATUS)],
+            fields: &[
+                Field::req("type", Ty::Str),
+                Field::req("channel-id", Ty::Str),
+                Field::opt("status-type", OPT_STATUS),
+            ],
             forbid_unknown: true,
         },
     ),
@@ -243,7 +259,12 @@ fn convert_legacy(config: &TransformConfig<'_>, mut legacy: Map<String, Value>, 
     };
     let emails = match legacy.get("emails") {
         Some(Value::Array(e)) => e.clone(),
-        other => return Err(format!("notifications.emails: '{}' object is not iterable", type_name(other.unwrap_or(&Value::Null)))),
+        other => {
+            return Err(format!(
+                "notifications.emails: '{}' object is not iterable",
+                type_name(other.unwrap_or(&Value::Null))
+            ))
+        }
     };
     if !emails.is_empty() && !matches!(legacy.get("status-types"), None | Some(Value::Array(_))) {
         return Err("notifications.status-types: 'NoneType' object is not iterable".into());
@@ -289,7 +310,11 @@ fn capitalize(part: &str) -> String {
 }
 
 /// `add_notifications` for one task.
-fn add_notifications(config: &TransformConfig<'_>, config_fields: &Value, mut task: TaskDict) -> Result<TaskDict, String> {
+fn add_notifications(
+    config: &TransformConfig<'_>,
+    config_fields: &Value,
+    mut task: TaskDict,
+) -> Result<TaskDict, String> {
     let label = format!("{}-{}", config.kind, python_str(task.get("name").unwrap_or(&Value::Null)));
     let notify = if task.contains_key("notifications") {
         match task.shift_remove("notifications") {

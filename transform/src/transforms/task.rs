@@ -130,7 +130,10 @@ fn set_defaults(task: &mut TaskDict) -> Result<(), String> {
                 };
                 for cache in caches {
                     let Value::Object(cache) = cache else {
-                        return Err(format!("worker.caches[]: AttributeError: '{}' object has no attribute 'setdefault'", type_word(cache)));
+                        return Err(format!(
+                            "worker.caches[]: AttributeError: '{}' object has no attribute 'setdefault'",
+                            type_word(cache)
+                        ));
                     };
                     set_default(cache, "skip-untrusted", json!(false));
                 }
@@ -340,7 +343,8 @@ fn build_attributes(task: &mut TaskDict) -> Result<Map<String, Value>, String> {
     extra.insert("build-platform".into(), attributes.get("build_platform").cloned().unwrap_or(Value::Null));
     resolve_keyed_by(task, "run-on-projects", &label, &extra, KeyedByOptions::default())?;
     attributes.insert("run_on_projects".into(), task.get("run-on-projects").cloned().unwrap_or_else(|| json!(["all"])));
-    attributes.insert("run_on_tasks_for".into(), task.get("run-on-tasks-for").cloned().unwrap_or_else(|| json!(["all"])));
+    attributes
+        .insert("run_on_tasks_for".into(), task.get("run-on-tasks-for").cloned().unwrap_or_else(|| json!(["all"])));
     if let Some(branches) = task.get("run-on-git-branches").filter(|v| truthy(v)) {
         attributes.insert("run_on_git_branches".into(), branches.clone());
     }
@@ -369,9 +373,9 @@ fn resolve_if_dependencies(task: &TaskDict, dependencies: &Value) -> Result<Valu
         .iter()
         .map(|dep| {
             let key = python_str(dep);
-            deps.get(&key).cloned().ok_or_else(|| {
-                format!("{label} specifies '{key}' in if-dependencies, but {key} is not a dependency!")
-            })
+            deps.get(&key)
+                .cloned()
+                .ok_or_else(|| format!("{label} specifies '{key}' in if-dependencies, but {key} is not a dependency!"))
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Value::Array)
@@ -399,7 +403,12 @@ fn chain_of_trust(out: &mut TaskDict) -> Result<(), String> {
         Some(Value::Object(payload)) => match payload.get("features") {
             None => false,
             Some(Value::Object(features)) => truthy_key(features, "chainOfTrust"),
-            Some(other) => return Err(format!("payload.features: AttributeError: '{}' object has no attribute 'get'", type_word(other))),
+            Some(other) => {
+                return Err(format!(
+                    "payload.features: AttributeError: '{}' object has no attribute 'get'",
+                    type_word(other)
+                ))
+            }
         },
         Some(other) => {
             return Err(format!("task.payload: AttributeError: '{}' object has no attribute 'get'", type_word(other)))
@@ -421,4 +430,3 @@ fn chain_of_trust(out: &mut TaskDict) -> Result<(), String> {
     }
     Ok(())
 }
-

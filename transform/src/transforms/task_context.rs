@@ -26,9 +26,9 @@
 
 use crate::util::keyed_by::{resolve_keyed_by, KeyedByOptions};
 use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
+use crate::util::pyvalue::identity_of;
 use crate::util::pyvalue::truthy;
 use crate::util::templates::{deep_get, substitute_task_fields};
-use crate::util::pyvalue::identity_of;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
 
@@ -43,10 +43,7 @@ const RESOLVE_KEYED_BY_OPTIONS: StructDef = StructDef {
 const TASK_CONTEXT_CONFIG: StructDef = StructDef {
     fields: &[
         Field::req("substitution-fields", Ty::List(&Ty::Str)),
-        Field::opt(
-            "from-parameters",
-            Ty::Union(&[Ty::Dict(&Ty::Union(&[Ty::List(&Ty::Str), Ty::Str])), Ty::Null]),
-        ),
+        Field::opt("from-parameters", Ty::Union(&[Ty::Dict(&Ty::Union(&[Ty::List(&Ty::Str), Ty::Str])), Ty::Null])),
         Field::opt("from-file", Ty::Union(&[Ty::Str, Ty::Null])),
         Field::opt("from-object", Ty::Any),
         Field::opt("from-custom", Ty::Union(&[Ty::List(&Ty::Str), Ty::Null])),
@@ -71,8 +68,7 @@ const POSITIONAL: &[&str] = &["item", "field", "item_name"];
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
     use rayon::prelude::*;
     for task in &tasks {
-        validate_struct(&TASK_CONTEXT_SCHEMA, task, "$")
-            .map_err(|e| task_error(config, task, e))?;
+        validate_struct(&TASK_CONTEXT_SCHEMA, task, "$").map_err(|e| task_error(config, task, e))?;
     }
     tasks
         .into_par_iter()
@@ -115,20 +111,25 @@ fn params_context(config: &TransformConfig<'_>, spec: Option<Value>) -> Result<M
 /// `from-file`: the YAML mapping at `path`, relative to the repository root.
 fn file_context(config: &TransformConfig<'_>, path: &str) -> Result<Map<String, Value>, String> {
     let full = config.graph_config.vcs_root().join(path);
-    tg_core::confine::confine(config.graph_config, &full, format_args!("task-context.from-file {}", tg_core::quote::capped(path)))
-        .map_err(|e| e.to_string())?;
+    tg_core::confine::confine(
+        config.graph_config,
+        &full,
+        format_args!("task-context.from-file {}", tg_core::quote::capped(path)),
+    )
+    .map_err(|e| e.to_string())?;
     match tg_core::yaml::load_file(&full).map_err(|e| format!("from-file: {}", tg_core::cli::render_chain(&e)))? {
         Value::Object(m) => Ok(m),
         Value::Null => Err(format!("from-file {path}: 'NoneType' object is not iterable")),
-        other => Err(format!(
-            "from-file {path}: expected a mapping, got {}",
-            crate::util::pyvalue::type_name(&other)
-        )),
+        other => Err(format!("from-file {path}: expected a mapping, got {}", crate::util::pyvalue::type_name(&other))),
     }
 }
 
 /// The combined context, in taskgraph's precedence.
-fn context(config: &TransformConfig<'_>, task: &TaskDict, sub_config: &mut Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn context(
+    config: &TransformConfig<'_>,
+    task: &TaskDict,
+    sub_config: &mut Map<String, Value>,
+) -> Result<Map<String, Value>, String> {
     let params = params_context(config, sub_config.shift_remove("from-parameters"))?;
     let file = match sub_config.shift_remove("from-file") {
         Some(Value::String(path)) if !path.is_empty() => file_context(config, &path)?,
@@ -145,10 +146,7 @@ fn context(config: &TransformConfig<'_>, task: &TaskDict, sub_config: &mut Map<S
         None => {}
         Some(Value::Object(m)) => subs.extend(m),
         Some(other) => {
-            return Err(format!(
-                "from-object: cannot update a dict from a {}",
-                crate::util::pyvalue::type_name(&other)
-            ))
+            return Err(format!("from-object: cannot update a dict from a {}", crate::util::pyvalue::type_name(&other)))
         }
     }
     subs.extend(params);

@@ -168,7 +168,10 @@ fn copy_exactly(path: &std::path::Path, size: u64, out: &mut dyn Write) -> io::R
     let file = std::fs::File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let copied = io::copy(&mut file.take(size), out)?;
     if copied != size {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{}: unexpected end of data", path.display())));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{}: unexpected end of data", path.display()),
+        ));
     }
     Ok(())
 }

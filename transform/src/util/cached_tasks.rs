@@ -67,7 +67,10 @@ fn build_date_param(config: &TransformConfig<'_>) -> Result<i64, String> {
             .as_i64()
             .or_else(|| n.as_f64().map(|f| f.trunc() as i64))
             .ok_or_else(|| format!("parameter build_date: not a time: {n}")),
-        other => Err(format!("parameter build_date: expected a number, got {}", other.map_or("nothing".into(), |v| v.to_string()))),
+        other => Err(format!(
+            "parameter build_date: expected a number, got {}",
+            other.map_or("nothing".into(), |v| v.to_string())
+        )),
     }
 }
 
@@ -134,10 +137,7 @@ pub fn add_optimization(
         Some(Value::Object(m)) => m,
         _ => return Err("attributes: KeyError: 'attributes' (a cached task needs an attributes mapping)".into()),
     };
-    attributes.insert(
-        "cached_task".into(),
-        json!({ "type": cache_type, "name": cache_name, "digest": digest }),
-    );
+    attributes.insert("cached_task".into(), json!({ "type": cache_type, "name": cache_name, "digest": digest }));
     Ok(())
 }
 
@@ -171,7 +171,10 @@ mod tests {
     #[test]
     fn digest_matches_hashlib() {
         // hashlib.sha256("\n".join(["a", "b"]).encode()).hexdigest()
-        assert_eq!(digest_of(&["a".into(), "b".into()]), "7e18f737311b2dc3b2f269dd78396b0351f14fb66efa879f768cb23181883c78");
+        assert_eq!(
+            digest_of(&["a".into(), "b".into()]),
+            "7e18f737311b2dc3b2f269dd78396b0351f14fb66efa879f768cb23181883c78"
+        );
     }
 
     #[test]

@@ -42,10 +42,8 @@ pub fn get_checkout_dir(task: &Map<String, Value>) -> Result<String, String> {
         return Ok("build".into());
     }
     if worker_str(task, "implementation") == Some("docker-worker") {
-        let workdir = task
-            .get("run")
-            .and_then(|r| r.get("workdir"))
-            .ok_or_else(|| "run: KeyError: 'workdir'".to_string())?;
+        let workdir =
+            task.get("run").and_then(|r| r.get("workdir")).ok_or_else(|| "run: KeyError: 'workdir'".to_string())?;
         return Ok(format!("{}/checkouts", crate::util::format::python_str(workdir)));
     }
     Ok("checkouts".into())

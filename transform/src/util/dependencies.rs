@@ -39,10 +39,9 @@ pub fn group<'t>(group_by: &GroupBy<'_>, tasks: &[&'t Task]) -> Result<Vec<Vec<&
         GroupBy::WithArg(name @ ("single" | "all"), _) => {
             Err(format!("group_by_{name}() takes 2 positional arguments but 3 were given"))
         }
-        GroupBy::Name(other) | GroupBy::WithArg(other, _) => Err(format!(
-            "unknown group-by function '{other}' (known: {})",
-            GROUP_BY_FUNCTIONS.join(", ")
-        )),
+        GroupBy::Name(other) | GroupBy::WithArg(other, _) => {
+            Err(format!("unknown group-by function '{other}' (known: {})", GROUP_BY_FUNCTIONS.join(", ")))
+        }
     }
 }
 
@@ -52,7 +51,11 @@ fn group_by_attribute<'t>(tasks: &[&'t Task], attr: &str) -> Result<Vec<Vec<&'t 
     for task in tasks {
         let Some(val) = task.attributes.get(attr).filter(|v| truthy(v)) else { continue };
         let key = dict_key(val).ok_or_else(|| {
-            format!("task {}: attribute {attr}: unhashable type: '{}'", task.label, crate::util::pyvalue::type_name(val))
+            format!(
+                "task {}: attribute {attr}: unhashable type: '{}'",
+                task.label,
+                crate::util::pyvalue::type_name(val)
+            )
         })?;
         groups.entry(key).or_default().push(*task);
     }

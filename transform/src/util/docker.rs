@@ -325,7 +325,8 @@ struct HashingWriter<'a> {
 impl Write for HashingWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        let written = buf.get(..n).ok_or_else(|| io::Error::other("writer reported more bytes written than it was given"))?;
+        let written =
+            buf.get(..n).ok_or_else(|| io::Error::other("writer reported more bytes written than it was given"))?;
         self.hash.update(written);
         Ok(n)
     }
@@ -352,7 +353,12 @@ pub fn image_paths(graph_config: &GraphConfig) -> anyhow::Result<BTreeMap<String
         let definition = match spec.get("definition") {
             None => name.as_str(),
             Some(Value::String(d)) => d.as_str(),
-            Some(_) => return Err(tg_core::bad_input(format!("{}: tasks.{name}.definition: expected a string", path.display()))),
+            Some(_) => {
+                return Err(tg_core::bad_input(format!(
+                    "{}: tasks.{name}.definition: expected a string",
+                    path.display()
+                )))
+            }
         };
         out.insert(name.clone(), docker_dir.join(definition));
     }
@@ -392,7 +398,11 @@ pub fn parse_volumes_in(image_dir: &Path) -> anyhow::Result<BTreeSet<String>> {
 pub fn parse_volumes(image: &str, graph_config: &GraphConfig) -> anyhow::Result<BTreeSet<String>> {
     let paths = image_paths(graph_config)?;
     let dir = image_path(image, &paths, graph_config);
-    tg_core::confine::confine(graph_config, &dir.join("Dockerfile"), format_args!("docker image {}: Dockerfile", tg_core::quote::capped(image)))?;
+    tg_core::confine::confine(
+        graph_config,
+        &dir.join("Dockerfile"),
+        format_args!("docker image {}: Dockerfile", tg_core::quote::capped(image)),
+    )?;
     parse_volumes_in(&dir)
 }
 

@@ -114,7 +114,10 @@ fn apply_spec(text: &str, spec: &str, value: &Value) -> Result<String, String> {
     }
     let re = regex::Regex::new(r"^(?:(.)?([<>^]))?(0)?(\d+)?(d|s)?$").map_err(|e| e.to_string())?;
     let caps = re.captures(spec).ok_or_else(|| format!("unsupported format spec '{spec}'"))?;
-    let width: usize = caps.get(4).map_or(Ok(0), |m| m.as_str().parse()).map_err(|_| "Too many decimal digits in format string".to_string())?;
+    let width: usize = caps
+        .get(4)
+        .map_or(Ok(0), |m| m.as_str().parse())
+        .map_err(|_| "Too many decimal digits in format string".to_string())?;
     if width > MAX_WIDTH {
         return Err(format!("format width {width} is larger than {MAX_WIDTH}"));
     }
@@ -194,7 +197,8 @@ mod tests {
     #[test]
     fn table() {
         // Expected strings from CPython 3.11 `template.format(**fields)`.
-        let fields = json!({"level": "3", "n": 7, "b": true, "m": {"k": "v", "l": ["x", "y"]}, "none": null, "s": "it's"});
+        let fields =
+            json!({"level": "3", "n": 7, "b": true, "m": {"k": "v", "l": ["x", "y"]}, "none": null, "s": "it's"});
         let fields = fields.as_object().unwrap();
         let cases = [
             ("gecko-{level}-b-linux", "gecko-3-b-linux"),

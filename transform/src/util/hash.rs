@@ -89,7 +89,14 @@ pub fn hash_paths_mapped(
     let mut h = Sha256::new();
     for path in found {
         let file = base_path.join(on_disk(path));
-        repo.check(&file, format_args!("file {} matched by {}", tg_core::quote::capped(path), tg_core::quote::capped(&patterns.join(", "))))?;
+        repo.check(
+            &file,
+            format_args!(
+                "file {} matched by {}",
+                tg_core::quote::capped(path),
+                tg_core::quote::capped(&patterns.join(", "))
+            ),
+        )?;
         h.update(format!("{} {path}\n", hash_path(&file)?).as_bytes());
     }
     Ok(hex::encode(h.finalize()))
@@ -121,8 +128,14 @@ mod tests {
             let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
             hash_paths_in(&dir, &tracked, &patterns)
         };
-        assert_eq!(run(&["dir/**/*.py", "a.txt"]).unwrap(), "511e09c88c1a871ab5ff5d31818356c85e51c2325bd90438202ff2948327f669");
-        assert_eq!(run(&["dir", "other/*"]).unwrap(), "9759d714c1cb6f6461a9371c863fbf7b58bd2e2c93d2664a29f0faa56d6af1ce");
+        assert_eq!(
+            run(&["dir/**/*.py", "a.txt"]).unwrap(),
+            "511e09c88c1a871ab5ff5d31818356c85e51c2325bd90438202ff2948327f669"
+        );
+        assert_eq!(
+            run(&["dir", "other/*"]).unwrap(),
+            "9759d714c1cb6f6461a9371c863fbf7b58bd2e2c93d2664a29f0faa56d6af1ce"
+        );
         assert!(run(&["nope"]).unwrap_err().to_string().contains("nope did not match anything"));
         let _ = std::fs::remove_dir_all(&dir);
     }

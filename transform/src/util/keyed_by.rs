@@ -24,11 +24,8 @@ pub fn keymatch<'a>(alternatives: &'a Map<String, Value>, target: &Value) -> Vec
     if let Some(v) = alternatives.get(&target) {
         return vec![v];
     }
-    let matches: Vec<&Value> = alternatives
-        .iter()
-        .filter(|(k, _)| python_full_match(k, &target))
-        .map(|(_, v)| v)
-        .collect();
+    let matches: Vec<&Value> =
+        alternatives.iter().filter(|(k, _)| python_full_match(k, &target)).map(|(_, v)| v).collect();
     if !matches.is_empty() {
         return matches;
     }
@@ -196,7 +193,11 @@ pub fn resolve_keyed_by(
 }
 
 /// Call `f` on each value at `field` (see [`resolve_keyed_by`]), in order.
-fn visit(container: &Map<String, Value>, field: &str, f: &mut dyn FnMut(&Value) -> Result<(), String>) -> Result<(), String> {
+fn visit(
+    container: &Map<String, Value>,
+    field: &str,
+    f: &mut dyn FnMut(&Value) -> Result<(), String>,
+) -> Result<(), String> {
     match field.split_once('.') {
         None => match container.get(field) {
             Some(v) => f(v),
@@ -267,7 +268,12 @@ mod tests {
             (json!({"platform": "linux", "c": chunks}), "c", json!({}), json!(12)),
             (json!({"platform": "macosx-10.11/debug", "c": chunks}), "c", json!({}), json!(13)),
             (json!({"c": chunks}), "c", json!({"platform": "win"}), json!(6)),
-            (json!({"c": {"by-level": {"3": "a", "default": {"by-p": {"x": "b", "default": "c"}}}}}), "c", json!({"level": "1", "p": "x"}), json!("b")),
+            (
+                json!({"c": {"by-level": {"3": "a", "default": {"by-p": {"x": "b", "default": "c"}}}}}),
+                "c",
+                json!({"level": "1", "p": "x"}),
+                json!("b"),
+            ),
             (json!({"c": 5}), "c", json!({}), json!(5)),
         ];
         for (item, field, extra, expected) in cases {

@@ -1,5 +1,6 @@
 //! Helpers shared by the transform modules (taskgraph/util/*.py counterparts).
 
+pub mod archive;
 pub mod cached_tasks;
 pub mod caches;
 pub mod dependencies;
@@ -11,14 +12,13 @@ pub mod msgspec;
 pub mod pypath;
 pub mod pyre;
 pub mod pyset;
+pub mod pyvalue;
 pub mod repo_config;
 pub mod run_task_files;
+pub mod set_name;
 pub mod shell;
 pub mod task_dict;
 pub mod taskcluster;
+pub mod templates;
 pub mod treeherder;
 pub mod workertypes;
-pub mod archive;
-pub mod pyvalue;
-pub mod set_name;
-pub mod templates;

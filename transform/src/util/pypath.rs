@@ -107,7 +107,9 @@ mod tests {
         ] {
             assert_eq!(normpath(input), expected, "normpath {input:?}");
         }
-        for (input, expected) in [("a/b", "a"), ("a/b/", "a/b"), ("/a", "/"), ("a", ""), ("", ""), ("//a//b//", "//a//b"), ("/", "/")] {
+        for (input, expected) in
+            [("a/b", "a"), ("a/b/", "a/b"), ("/a", "/"), ("a", ""), ("", ""), ("//a//b//", "//a//b"), ("/", "/")]
+        {
             assert_eq!(dirname(input), expected, "dirname {input:?}");
         }
         assert_eq!(join(&["a", "/b", "c"]), "/b/c");

@@ -36,7 +36,9 @@ thread_local! {
 
 /// True when `pattern` has no regex syntax, so matching it is plain equality.
 fn is_literal(pattern: &str) -> bool {
-    !pattern.chars().any(|c| matches!(c, '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '\\'))
+    !pattern
+        .chars()
+        .any(|c| matches!(c, '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '\\'))
 }
 
 /// `re.match(pattern, text)`: anchored at the start only.

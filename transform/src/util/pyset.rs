@@ -114,7 +114,8 @@ pub fn python_set_order<S: AsRef<str>>(items: &[S]) -> Vec<String> {
     for (index, item) in items.iter().enumerate() {
         let text = item.as_ref();
         let hash = python_str_hash(text);
-        let present = table.iter().flatten().any(|&(h, i)| h == hash && items.get(i).is_some_and(|other| other.as_ref() == text));
+        let present =
+            table.iter().flatten().any(|&(h, i)| h == hash && items.get(i).is_some_and(|other| other.as_ref() == text));
         if present {
             continue;
         }
@@ -160,13 +161,29 @@ mod tests {
     fn set_order_matches_cpython_with_seed_zero() {
         // PYTHONHASHSEED=0 python3.11 -c 'print(list({"\t" + p for p in [...]}))'
         let names = [
-            "xpi", "staging-xpi", "stagingpublic", "stagingprivate", "remotesettingsdevtools",
-            "searchenginedevtools", "cpmanager", "cehomepage", "chinanewtab", "tabtweak",
+            "xpi",
+            "staging-xpi",
+            "stagingpublic",
+            "stagingprivate",
+            "remotesettingsdevtools",
+            "searchenginedevtools",
+            "cpmanager",
+            "cehomepage",
+            "chinanewtab",
+            "tabtweak",
         ];
         let items: Vec<String> = names.iter().map(|n| format!("\t{n}")).collect();
         let expected = [
-            "cehomepage", "stagingpublic", "tabtweak", "searchenginedevtools", "remotesettingsdevtools",
-            "chinanewtab", "cpmanager", "xpi", "staging-xpi", "stagingprivate",
+            "cehomepage",
+            "stagingpublic",
+            "tabtweak",
+            "searchenginedevtools",
+            "remotesettingsdevtools",
+            "chinanewtab",
+            "cpmanager",
+            "xpi",
+            "staging-xpi",
+            "stagingprivate",
         ];
         let expected: Vec<String> = expected.iter().map(|n| format!("\t{n}")).collect();
         assert_eq!(python_set_order(&items), expected);

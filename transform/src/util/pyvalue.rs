@@ -70,10 +70,7 @@ pub fn setdefault_object<'a>(d: &'a mut Map<String, Value>, key: &str) -> Result
 /// Just the keys `task_error` names a task by (`name`, `label`): a cheap stand-in for the
 /// whole task when an error has to be reported after the task was consumed.
 pub fn identity_of(task: &Map<String, Value>) -> Map<String, Value> {
-    ["name", "label"]
-        .iter()
-        .filter_map(|k| task.get(*k).map(|v| (k.to_string(), v.clone())))
-        .collect()
+    ["name", "label"].iter().filter_map(|k| task.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
 }
 
 /// Python's name for a value's type, for error messages (`str`, `int`, `dict`, ...).

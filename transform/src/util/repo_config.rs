@@ -32,11 +32,7 @@ pub struct RepoConfig {
 
 /// The value of a parameter as Python's `str()` would format it.
 fn param(config: &TransformConfig<'_>, key: &str) -> Result<String, String> {
-    config
-        .params
-        .get(key)
-        .map(crate::util::format::python_str)
-        .ok_or_else(|| format!("KeyError: parameter '{key}'"))
+    config.params.get(key).map(crate::util::format::python_str).ok_or_else(|| format!("KeyError: parameter '{key}'"))
 }
 
 /// A string field of a repository's entry in config.yml.
@@ -74,7 +70,10 @@ pub fn repo_configs(config: &TransformConfig<'_>) -> Result<IndexMap<String, Rep
                 })
                 .collect();
             let [entry] = matching.as_slice() else {
-                return Err(format!("Couldn't find repository matching project `{}`", tg_core::quote::capped(&project)));
+                return Err(format!(
+                    "Couldn't find repository matching project `{}`",
+                    tg_core::quote::capped(&project)
+                ));
             };
             *entry
         }

@@ -14,10 +14,7 @@ pub fn set_name(name: &str, primary_dep: &Task, primary_kind: &str) -> Result<St
     match name {
         "strip-kind" => Ok(strip_kind(&primary_dep.label, primary_kind)),
         "retain-kind" => Ok(primary_dep.label.clone()),
-        other => Err(format!(
-            "unknown set-name function '{other}' (known: {})",
-            SET_NAME_FUNCTIONS.join(", ")
-        )),
+        other => Err(format!("unknown set-name function '{other}' (known: {})", SET_NAME_FUNCTIONS.join(", "))),
     }
 }
 

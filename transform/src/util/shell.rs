@@ -2,7 +2,8 @@
 //! are wrapped in single quotes; an embedded `'` becomes `'\''`.
 
 /// Characters that force quoting (`SHELL_QUOTE_RE` in taskgraph).
-const SPECIAL: &[char] = &['\\', '\t', '\r', '\n', ' ', '\'', '"', '#', '<', '>', '&', '|', '`', '(', ')', '{', '}', '$', ';', '*', '?'];
+const SPECIAL: &[char] =
+    &['\\', '\t', '\r', '\n', ' ', '\'', '"', '#', '<', '>', '&', '|', '`', '(', ')', '{', '}', '$', ';', '*', '?'];
 
 /// One argument, quoted only when needed (empty strings and those starting with `~` always are).
 pub fn quote_one(s: &str) -> String {

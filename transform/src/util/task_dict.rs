@@ -7,10 +7,7 @@ pub type TaskDict = Map<String, Value>;
 
 /// How errors name a task: its `name`, else its `label`, else `<unnamed>`.
 pub fn task_name(task: &TaskDict) -> &str {
-    task.get("name")
-        .or_else(|| task.get("label"))
-        .and_then(Value::as_str)
-        .unwrap_or("<unnamed>")
+    task.get("name").or_else(|| task.get("label")).and_then(Value::as_str).unwrap_or("<unnamed>")
 }
 
 /// `task[a][b]…` when every step is a mapping.

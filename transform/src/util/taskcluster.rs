@@ -100,7 +100,8 @@ mod tests {
         let env = |vars: &'static [(&'static str, &'static str)]| {
             move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
         };
-        let both = env(&[("TASKCLUSTER_PROXY_URL", "http://proxy/"), ("TASKCLUSTER_ROOT_URL", "https://tc.example.com//")]);
+        let both =
+            env(&[("TASKCLUSTER_PROXY_URL", "http://proxy/"), ("TASKCLUSTER_ROOT_URL", "https://tc.example.com//")]);
         assert_eq!(get_root_url_with(&both, false).unwrap(), "http://proxy");
         assert_eq!(get_root_url_with(&both, true).unwrap(), "https://tc.example.com");
         assert!(get_root_url_with(&env(&[]), false).unwrap_err().starts_with("Could not detect"));

@@ -50,13 +50,18 @@ pub fn substitute_in_place(item: &mut Value, subs: &Map<String, Value>) -> Resul
 
 /// Walk `field` (dotted) from `task` to the containing mapping, as
 /// `container = container[f]` does; `Err` names the missing step.
-fn container_of<'a>(task: &'a mut Map<String, Value>, field: &str) -> Result<(&'a mut Map<String, Value>, String), String> {
+fn container_of<'a>(
+    task: &'a mut Map<String, Value>,
+    field: &str,
+) -> Result<(&'a mut Map<String, Value>, String), String> {
     let mut container = task;
     let mut rest = field;
     while let Some((head, tail)) = rest.split_once('.') {
         container = match container.get_mut(head) {
             Some(Value::Object(m)) => m,
-            Some(other) => return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other))),
+            Some(other) => {
+                return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other)))
+            }
             None => return Err(format!("{field}: KeyError: '{head}'")),
         };
         rest = tail;
@@ -66,7 +71,11 @@ fn container_of<'a>(task: &'a mut Map<String, Value>, field: &str) -> Result<(&'
 
 /// taskgraph's `substitute_task_fields(task, fields, **subs)`: substitute each (dotted) field
 /// in place. A field that is not there is an error, as in taskgraph (KeyError).
-pub fn substitute_task_fields(task: &mut Map<String, Value>, fields: &[String], subs: &Map<String, Value>) -> Result<(), String> {
+pub fn substitute_task_fields(
+    task: &mut Map<String, Value>,
+    fields: &[String],
+    subs: &Map<String, Value>,
+) -> Result<(), String> {
     for field in fields {
         let (container, leaf) = container_of(task, field)?;
         let value = container.get_mut(&leaf).ok_or_else(|| format!("{field}: KeyError: '{leaf}'"))?;

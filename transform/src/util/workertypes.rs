@@ -20,7 +20,13 @@ fn builtin(alias: &str) -> Option<(&'static str, &'static str, &'static str)> {
 }
 
 /// The alias entry matching `alias` (exact key, else regex keys, else `default`).
-fn alias_config(graph_config: &GraphConfig, by_key: &str, attr: &str, alias: &str, item: &str) -> Result<Map<String, Value>, String> {
+fn alias_config(
+    graph_config: &GraphConfig,
+    by_key: &str,
+    attr: &str,
+    alias: &str,
+    item: &str,
+) -> Result<Map<String, Value>, String> {
     // `{by_key: aliases}` evaluated in place: the aliases table is borrowed, not copied per task.
     let empty = Value::Object(Map::new());
     let aliases = graph_config.get("workers").and_then(|w| w.get("aliases")).unwrap_or(&empty);
@@ -33,14 +39,19 @@ fn alias_config(graph_config: &GraphConfig, by_key: &str, attr: &str, alias: &st
 }
 
 /// taskgraph's `worker_type_implementation`: the implementation and (host) OS of a worker type.
-pub fn worker_type_implementation(graph_config: &GraphConfig, worker_type: &str) -> Result<(String, Option<String>), String> {
+pub fn worker_type_implementation(
+    graph_config: &GraphConfig,
+    worker_type: &str,
+) -> Result<(String, Option<String>), String> {
     if let Some((name, _, _)) = builtin(worker_type) {
         return Ok((name.to_string(), None));
     }
     let config = alias_config(graph_config, "by-worker-type", "worker-type", worker_type, "worker-types.yml")?;
     let implementation = match config.get("implementation") {
         Some(Value::String(s)) => s.clone(),
-        Some(other) => return Err(format!("worker alias {worker_type}: implementation: expected a string, got {other}")),
+        Some(other) => {
+            return Err(format!("worker alias {worker_type}: implementation: expected a string, got {other}"))
+        }
         None => return Err(format!("worker alias {worker_type}: KeyError: 'implementation'")),
     };
     let os = match config.get("os") {
@@ -66,7 +77,9 @@ pub fn get_worker_type(graph_config: &GraphConfig, alias: &str, level: &str) -> 
         let raw = config.get(key).ok_or_else(|| format!("worker alias {alias}: KeyError: '{key}'"))?;
         let lookup = |k: &str| (k == "level").then(|| level_value.clone());
         match evaluate_keyed_by(raw, alias, &lookup, KeyedByOptions::default())? {
-            Value::String(template) => format(&template, &fields).map_err(|e| format!("worker alias {alias}: {key}: {e}")),
+            Value::String(template) => {
+                format(&template, &fields).map_err(|e| format!("worker alias {alias}: {key}: {e}"))
+            }
             other => Err(format!("worker alias {alias}: {key}: expected a string, got {other}")),
         }
     };
@@ -131,13 +144,19 @@ mod tests {
         // Expected values from taskgraph.util.workertypes (24.5.1) on the same config.
         let gc = config(CONFIG);
         assert_eq!(worker_type_implementation(&gc, "b-linux").unwrap(), ("docker-worker".into(), Some("linux".into())));
-        assert_eq!(worker_type_implementation(&gc, "t-win").unwrap(), ("generic-worker".into(), Some("windows".into())));
+        assert_eq!(
+            worker_type_implementation(&gc, "t-win").unwrap(),
+            ("generic-worker".into(), Some("windows".into()))
+        );
         assert_eq!(worker_type_implementation(&gc, "nos").unwrap(), ("generic-worker".into(), None));
         assert_eq!(worker_type_implementation(&gc, "succeed").unwrap(), ("succeed".into(), None));
         assert_eq!(get_worker_type(&gc, "b-linux", "3").unwrap(), ("td-3".into(), "b-linux-gcp".into()));
         assert_eq!(get_worker_type(&gc, "t-win", "3").unwrap(), ("prod".into(), "w-3".into()));
         assert_eq!(get_worker_type(&gc, "t-win", "1").unwrap(), ("dev".into(), "w-1".into()));
-        assert_eq!(get_worker_type(&gc, "always-optimized", "1").unwrap(), ("invalid".into(), "always-optimized".into()));
+        assert_eq!(
+            get_worker_type(&gc, "always-optimized", "1").unwrap(),
+            ("invalid".into(), "always-optimized".into())
+        );
         assert_eq!(get_worker_type(&gc, "succeed", "1").unwrap(), ("built-in".into(), "succeed".into()));
         assert_eq!(
             get_worker_type(&gc, "nope", "1").unwrap_err(),

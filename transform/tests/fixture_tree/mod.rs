@@ -132,7 +132,8 @@ pub fn run_case(case: &Map<String, Value>, repo: &Path) -> Result<Vec<TaskDict>,
         graph_config: &graph_config,
         log: Log::quiet("tg-transform-test"),
     };
-    let mut tasks: Vec<TaskDict> = case["tasks"].as_array().unwrap().iter().map(|t| t.as_object().unwrap().clone()).collect();
+    let mut tasks: Vec<TaskDict> =
+        case["tasks"].as_array().unwrap().iter().map(|t| t.as_object().unwrap().clone()).collect();
     for module in case["modules"].as_array().unwrap() {
         let name = module.as_str().unwrap();
         let step = tg_transform::registry::lookup(name).ok_or_else(|| format!("module {name} not in the registry"))?;
@@ -179,7 +180,12 @@ fn compare(got: &[TaskDict], expected: &[Value]) -> Outcome {
             got.len(),
             expected.len(),
             labels(got.iter().map(|t| tg_transform::util::task_dict::task_name(t).to_string()).collect()),
-            labels(expected.iter().map(|t| t.get("name").or(t.get("label")).map(|v| v.to_string()).unwrap_or_default()).collect()),
+            labels(
+                expected
+                    .iter()
+                    .map(|t| t.get("name").or(t.get("label")).map(|v| v.to_string()).unwrap_or_default())
+                    .collect()
+            ),
         ));
     }
     for (i, (g, e)) in got.iter().zip(expected).enumerate() {

@@ -2,13 +2,13 @@
 //! artifact directories and the VCS checkout environment of run-task.
 
 use super::{worker_mut, worker_str, RunState};
+use crate::util::cached_tasks::python_truthy;
 use crate::util::caches::{get_checkout_cache_name, get_checkout_dir, CACHES};
 use crate::util::format::python_str;
 use crate::util::pypath;
 use crate::util::repo_config::RepoConfig;
-use crate::util::taskcluster::get_artifact_prefix;
 use crate::util::task_dict::object_entry;
-use crate::util::cached_tasks::python_truthy;
+use crate::util::taskcluster::get_artifact_prefix;
 use crate::TransformConfig;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -86,7 +86,10 @@ fn checkout_view(state: &RunState) -> Map<String, Value> {
 
 /// taskgraph's `support_vcs_checkout`: the environment run-task needs to check out
 /// `repo_configs`; returns the VCS directory.
-pub fn support_vcs_checkout(state: &mut RunState, repo_configs: &IndexMap<String, RepoConfig>) -> Result<String, String> {
+pub fn support_vcs_checkout(
+    state: &mut RunState,
+    repo_configs: &IndexMap<String, RepoConfig>,
+) -> Result<String, String> {
     let os = worker_str(state, "os").unwrap_or_default();
     if !matches!(os.as_str(), "linux" | "macosx" | "windows") {
         return Err(format!("a checkout needs a linux, macosx or windows worker, not os {os:?} (AssertionError)"));

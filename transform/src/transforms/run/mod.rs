@@ -34,10 +34,8 @@ use serde_json::{json, Map, Value};
 
 /// `run`: `using` (str, required) names the run implementation; `workdir` (str) the base work
 /// directory. Other keys belong to the implementation's own schema.
-const RUN_CONFIG: StructDef = StructDef {
-    fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)],
-    forbid_unknown: false,
-};
+const RUN_CONFIG: StructDef =
+    StructDef { fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)], forbid_unknown: false };
 
 /// `when`: `files-changed` (list of mozpack patterns): run only when a matching file changed.
 const WHEN_CONFIG: StructDef = StructDef { fields: &[Field::opt("files-changed", OPT_LIST_STR)], forbid_unknown: true };
@@ -99,7 +97,10 @@ pub const RUN_DESCRIPTION: StructDef = StructDef {
         Field::req("worker-type", Ty::Str),
         Field::opt(
             "priority",
-            Ty::Union(&[Ty::Literal(&["highest", "very-high", "high", "medium", "low", "very-low", "lowest"]), Ty::Null]),
+            Ty::Union(&[
+                Ty::Literal(&["highest", "very-high", "high", "medium", "low", "very-low", "lowest"]),
+                Ty::Null,
+            ]),
         ),
         Field::opt("attributes", OPT_DICT_ANY),
         Field::opt("task-from", OPT_STR),
@@ -211,7 +212,11 @@ fn set_implementation(config: &TransformConfig<'_>, worker_types: &Memo, task: &
     }
     let has_implementation = matches!(task.get("worker"), Some(Value::Object(w)) if w.contains_key("implementation"));
     if has_implementation {
-        return Err(task_error(config, task, "worker.implementation: must not be set in a run description (it comes from the worker type)"));
+        return Err(task_error(
+            config,
+            task,
+            "worker.implementation: must not be set in a run description (it comes from the worker type)",
+        ));
     }
     let worker = setdefault_object(config, task, "worker")?;
     worker.insert("implementation".into(), Value::String(implementation));
@@ -222,7 +227,11 @@ fn set_implementation(config: &TransformConfig<'_>, worker_types: &Memo, task: &
 }
 
 /// `task.setdefault(key, {})` for a key that must hold a mapping.
-fn setdefault_object<'a>(config: &TransformConfig<'_>, task: &'a mut TaskDict, key: &str) -> anyhow::Result<&'a mut Map<String, Value>> {
+fn setdefault_object<'a>(
+    config: &TransformConfig<'_>,
+    task: &'a mut TaskDict,
+    key: &str,
+) -> anyhow::Result<&'a mut Map<String, Value>> {
     if task.get(key).is_some_and(|v| !v.is_object()) {
         return Err(task_error(config, task, format!("{key}: expected a mapping, got {}", task[key])));
     }
@@ -404,7 +413,11 @@ fn resolve_fetches(
                 };
                 if let Some(extra) = index.extra_env.get(&label) {
                     let Value::Object(extra) = extra else {
-                        return Err(task_error(config, task, format!("{label}: {kind}-env: expected a mapping, got {extra}")));
+                        return Err(task_error(
+                            config,
+                            task,
+                            format!("{label}: {kind}-env: expected a mapping, got {extra}"),
+                        ));
                     };
                     object_entry(map_mut(task, "worker"), "env").extend(extra.clone());
                 }
@@ -575,12 +588,12 @@ const REGISTRY: &[RunUsing] = &[
 ];
 
 /// taskgraph's `make_task_description`.
-fn make_task_description(config: &TransformConfig<'_>, ctx: &RunContext, mut task: TaskDict) -> anyhow::Result<TaskDict> {
-    let implementation = task
-        .get("worker")
-        .and_then(|w| w.get("implementation"))
-        .map(python_str)
-        .unwrap_or_default();
+fn make_task_description(
+    config: &TransformConfig<'_>,
+    ctx: &RunContext,
+    mut task: TaskDict,
+) -> anyhow::Result<TaskDict> {
+    let implementation = task.get("worker").and_then(|w| w.get("implementation")).map(python_str).unwrap_or_default();
     let mut run = match task.shift_remove("run") {
         Some(Value::Object(run)) => run,
         _ => return Err(task_error(config, &task, "run: expected a mapping")),
@@ -598,13 +611,18 @@ fn make_task_description(config: &TransformConfig<'_>, ctx: &RunContext, mut tas
     taskdesc.entry("extra").or_insert_with(|| json!({}));
 
     let mut state = RunState { run, taskdesc, ctx };
-    configure_taskdesc_for_run(config, &mut state, &implementation).map_err(|e| task_error(config, &state.taskdesc, e))?;
+    configure_taskdesc_for_run(config, &mut state, &implementation)
+        .map_err(|e| task_error(config, &state.taskdesc, e))?;
     Ok(state.taskdesc)
 }
 
 /// taskgraph's `configure_taskdesc_for_run`: find the function for `run.using` on this worker
 /// implementation, fill the run defaults, validate, and call it.
-pub(crate) fn configure_taskdesc_for_run(config: &TransformConfig<'_>, state: &mut RunState, implementation: &str) -> Result<(), String> {
+pub(crate) fn configure_taskdesc_for_run(
+    config: &TransformConfig<'_>,
+    state: &mut RunState,
+    implementation: &str,
+) -> Result<(), String> {
     let using = state.run.get("using").map(python_str).unwrap_or_default();
     if !REGISTRY.iter().any(|r| r.using == using) {
         return Err(format!("no functions for run.using '{using}'"));

@@ -8,12 +8,12 @@
 
 use super::common::{env_mut, support_caches, support_vcs_checkout};
 use super::{worker_mut, worker_str, RunState};
+use crate::util::cached_tasks::python_truthy;
 use crate::util::format::{format as py_format, python_str};
 use crate::util::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_STR, TASKREF_OR_STRING};
 use crate::util::pypath;
 use crate::util::repo_config::repo_configs;
 use crate::util::taskcluster::get_root_url;
-use crate::util::cached_tasks::python_truthy;
 use crate::TransformConfig;
 use serde_json::{json, Map, Value};
 
@@ -96,7 +96,8 @@ fn common_setup(config: &TransformConfig<'_>, state: &mut RunState, command: &mu
         }
     } else if let Some(Value::String(cwd)) = state.run.get("cwd") {
         if cwd.contains("{checkout}") {
-            let name = state.taskdesc.get("name").or_else(|| state.taskdesc.get("label")).map(python_str).unwrap_or_default();
+            let name =
+                state.taskdesc.get("name").or_else(|| state.taskdesc.get("label")).map(python_str).unwrap_or_default();
             return Err(format!(
                 "Found `{{checkout}}` interpolation in `cwd` for task {name} but the task doesn't have a checkout: {cwd}"
             ));
@@ -221,7 +222,9 @@ pub fn generic_worker_run_task(config: &TransformConfig<'_>, state: &mut RunStat
             .iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(format!("sequence item: expected str instance, got {other} (joining the Windows command)")),
+                other => {
+                    Err(format!("sequence item: expected str instance, got {other} (joining the Windows command)"))
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         json!([parts.join(" ")])

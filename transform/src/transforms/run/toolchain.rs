@@ -5,13 +5,13 @@
 
 use super::common::{docker_worker_add_artifacts, generic_worker_add_artifacts, get_vcsdir_name};
 use super::{configure_taskdesc_for_run, worker_mut, worker_str, RunState};
+use crate::util::cached_tasks::python_truthy;
 use crate::util::format::python_str;
 use crate::util::hash::hash_paths_mapped;
 use crate::util::msgspec::{Field, StructDef, Ty, OPT_LIST_STR};
 use crate::util::pypath;
 use crate::util::shell;
 use crate::util::task_dict::object_entry;
-use crate::util::cached_tasks::python_truthy;
 use crate::TransformConfig;
 use serde_json::{json, Value};
 
@@ -77,7 +77,9 @@ fn get_digest_data(config: &TransformConfig<'_>, state: &mut RunState) -> Result
                 data.push(python_str(name));
             }
         }
-        Some(other) => return Err(format!("worker.docker-image: '{}' object has no attribute 'get'", type_name(other))),
+        Some(other) => {
+            return Err(format!("worker.docker-image: '{}' object has no attribute 'get'", type_name(other)))
+        }
     }
 
     if let Some(args) = state.run.get("arguments").filter(|v| python_truthy(v)) {
@@ -157,9 +159,7 @@ fn common_toolchain(config: &TransformConfig<'_>, state: &mut RunState, is_docke
     let label = state.taskdesc.get("label").map(python_str).unwrap_or_default();
     let name = label.replacen(&format!("{}-", config.kind), "", 1);
     let digest_data = get_digest_data(config, state)?;
-    state
-        .taskdesc
-        .insert("cache".into(), json!({"type": CACHE_TYPE, "name": name, "digest-data": digest_data}));
+    state.taskdesc.insert("cache".into(), json!({"type": CACHE_TYPE, "name": name, "digest-data": digest_data}));
 
     let script_name = state.run.shift_remove("script").map(|v| python_str(&v)).unwrap_or_default();
     let script = pypath::join(&["taskcluster/scripts/toolchain/", &script_name]);

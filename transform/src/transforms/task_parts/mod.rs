@@ -84,7 +84,8 @@ pub fn python_int(value: &Value) -> Result<i64, String> {
         Value::Bool(b) => Ok(i64::from(*b)),
         Value::String(s) => {
             let t = s.trim().replace('_', "");
-            t.parse::<i64>().map_err(|_| format!("ValueError: invalid literal for int() with base 10: {}", python_str(value)))
+            t.parse::<i64>()
+                .map_err(|_| format!("ValueError: invalid literal for int() with base 10: {}", python_str(value)))
         }
         other => Err(format!("TypeError: int() argument must be a string or a number, not {}", type_word(other))),
     }
@@ -111,7 +112,11 @@ pub fn type_word(v: &Value) -> &'static str {
 }
 
 /// `m.setdefault(key, {})`, which must be a mapping; `what` names it in the error.
-pub fn dict_entry<'m>(m: &'m mut Map<String, Value>, key: &str, what: &str) -> Result<&'m mut Map<String, Value>, String> {
+pub fn dict_entry<'m>(
+    m: &'m mut Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<&'m mut Map<String, Value>, String> {
     match m.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())) {
         Value::Object(inner) => Ok(inner),
         other => Err(format!("{what}: expected a mapping, got {}", type_word(other))),

@@ -31,7 +31,12 @@ pub fn payload_schema(implementation: &str) -> Option<&'static StructTy> {
 }
 
 /// Run the builder of `implementation` (already validated to exist).
-pub fn build_payload(ctx: &Ctx<'_>, implementation: &str, task: &mut TaskDict, task_def: &mut TaskDict) -> Result<(), String> {
+pub fn build_payload(
+    ctx: &Ctx<'_>,
+    implementation: &str,
+    task: &mut TaskDict,
+    task_def: &mut TaskDict,
+) -> Result<(), String> {
     match implementation {
         "docker-worker" => build_docker_worker_payload(ctx, task, task_def),
         "generic-worker" => build_generic_worker_payload(ctx, task, task_def),
@@ -198,7 +203,8 @@ fn docker_image(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<Value, String> {
         if deps.is_some_and(|d| d.contains_key("docker-image")) {
             return Err("AssertionError: docker-image key in dependencies object is reserved".into());
         }
-        dict_entry(task, "dependencies", "dependencies")?.insert("docker-image".into(), json!(format!("docker-image-{name}")));
+        dict_entry(task, "dependencies", "dependencies")?
+            .insert("docker-image".into(), json!(format!("docker-image-{name}")));
         let volumes = ctx.volumes.volumes(&name)?;
         if !volumes.is_empty() {
             let worker_volumes = match worker_mut(task)?.get_mut("volumes") {
@@ -214,7 +220,9 @@ fn docker_image(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<Value, String> {
                 worker_volumes.push(json!(v));
             }
         }
-        return Ok(json!({"path": "public/image.tar.zst", "taskId": {"task-reference": "<docker-image>"}, "type": "task-image"}));
+        return Ok(
+            json!({"path": "public/image.tar.zst", "taskId": {"task-reference": "<docker-image>"}, "type": "task-image"}),
+        );
     }
     if let Some(namespace) = spec.get("indexed") {
         return Ok(json!({"path": "public/image.tar.zst", "namespace": namespace, "type": "indexed-image"}));
@@ -226,8 +234,12 @@ fn docker_image(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<Value, String> {
 fn is_run_task(command: Option<&Value>) -> Result<bool, String> {
     let first = match command {
         None => return Ok(false),
-        Some(Value::Array(items)) => items.first().ok_or("worker.command: IndexError: list index out of range (empty command)")?,
-        Some(other) => return Err(format!("worker.command: TypeError: '{}' object is not subscriptable", type_word(other))),
+        Some(Value::Array(items)) => {
+            items.first().ok_or("worker.command: IndexError: list index out of range (empty command)")?
+        }
+        Some(other) => {
+            return Err(format!("worker.command: TypeError: '{}' object is not subscriptable", type_word(other)))
+        }
     };
     let Value::String(first) = first else {
         return Err(format!("worker.command[0]: TypeError: expected str, got {}", type_word(first)));
@@ -269,7 +281,11 @@ fn cache_suffix(ctx: &Ctx<'_>, run_task: bool, out_of_tree_image: Option<&str>) 
 /// `";".join(sorted(values))`; the values must be strings.
 fn sorted_join<'v>(values: impl Iterator<Item = &'v Value>, what: &str) -> Result<String, String> {
     let mut strings = values
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{what}: TypeError: expected str, got {}", type_word(v))))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{what}: TypeError: expected str, got {}", type_word(v)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     strings.sort();
     Ok(strings.join(";"))
@@ -295,7 +311,8 @@ fn build_generic_worker_payload(ctx: &Ctx<'_>, task: &mut TaskDict, task_def: &m
     }
     if worker.get("os").and_then(Value::as_str) == Some("windows") {
         // process force-killed by a system shutdown; any interrupt (bug 1544403)
-        list_entry(&mut on_exit, "retry", "worker.retry-exit-status")?.extend([json!(1073807364u64), json!(3221225786u64)]);
+        list_entry(&mut on_exit, "retry", "worker.retry-exit-status")?
+            .extend([json!(1073807364u64), json!(3221225786u64)]);
     }
     if !on_exit.is_empty() {
         payload.insert("onExitStatus".into(), Value::Object(on_exit));
@@ -391,8 +408,7 @@ fn generic_mounts(ctx: &Ctx<'_>, mounts: Option<&Value>, task_def: &mut TaskDict
     for mount in list {
         let Value::Object(mut mount) = mount else { return Err("worker.mounts: expected mappings".into()) };
         if let Some(name) = mount.shift_remove("cache-name") {
-            let cache_name =
-                format!("{}-level-{}-{}", ctx.trust_domain()?, ctx.param_str("level")?, python_str(&name));
+            let cache_name = format!("{}-level-{}-{}", ctx.trust_domain()?, ctx.param_str("level")?, python_str(&name));
             scopes_mut(task_def)?.push(json!(format!("generic-worker:cache:{cache_name}")));
             mount.insert("cacheName".into(), json!(cache_name));
         }
@@ -405,7 +421,10 @@ fn generic_mounts(ctx: &Ctx<'_>, mounts: Option<&Value>, task_def: &mut TaskDict
             }
             if let Some(artifact) = content.get("artifact") {
                 let Value::String(artifact) = artifact else {
-                    return Err(format!("worker.mounts[].content.artifact: expected a string, got {}", type_word(artifact)));
+                    return Err(format!(
+                        "worker.mounts[].content.artifact: expected a string, got {}",
+                        type_word(artifact)
+                    ));
                 };
                 if !artifact.starts_with("public/") {
                     scopes_mut(task_def)?.push(json!(format!("queue:get-artifact:{artifact}")));

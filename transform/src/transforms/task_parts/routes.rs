@@ -54,32 +54,40 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
         };
         let platform = match merged.get("platform") {
             Some(Value::String(p)) => p.clone(),
-            other => return Err(format!("treeherder.platform: expected a string, got {}", other.map_or("nothing", type_word))),
+            other => {
+                return Err(format!(
+                    "treeherder.platform: expected a string, got {}",
+                    other.map_or("nothing", type_word)
+                ))
+            }
         };
         dict_entry(extra_map, "treeherder", "extra.treeherder")?;
         extra_map.entry("treeherder-platform").or_insert_with(|| json!(platform));
         let treeherder = dict_entry(extra_map, "treeherder", "extra.treeherder")?;
-        let (machine, collection) = platform
-            .split_once('/')
-            .ok_or_else(|| format!("treeherder.platform {platform:?}: ValueError: not enough values to unpack (expected 2, got 1)"))?;
+        let (machine, collection) = platform.split_once('/').ok_or_else(|| {
+            format!("treeherder.platform {platform:?}: ValueError: not enough values to unpack (expected 2, got 1)")
+        })?;
         treeherder.insert("machine".into(), json!({"platform": machine}));
         treeherder.insert("collection".into(), json!({collection: true}));
 
         let symbol = match merged.get("symbol") {
             Some(Value::String(s)) => s.clone(),
-            other => return Err(format!("treeherder.symbol: expected a string, got {}", other.map_or("nothing", type_word))),
+            other => {
+                return Err(format!("treeherder.symbol: expected a string, got {}", other.map_or("nothing", type_word)))
+            }
         };
         let (group_symbol, symbol) = split_symbol(&symbol)?;
         if group_symbol != "?" {
             treeherder.insert("groupSymbol".into(), json!(group_symbol));
-            let group_name = group_names(ctx)?.and_then(|names| names.get(&group_symbol)).cloned().ok_or_else(|| {
-                let from = task.get("task-from").map(python_str).unwrap_or_default();
-                let path = ctx.config.path.join(&from);
-                format!(
-                    "Treeherder group {group_symbol} (from {}) has no name; add it to taskcluster/config.yml",
-                    path.display()
-                )
-            })?;
+            let group_name =
+                group_names(ctx)?.and_then(|names| names.get(&group_symbol)).cloned().ok_or_else(|| {
+                    let from = task.get("task-from").map(python_str).unwrap_or_default();
+                    let path = ctx.config.path.join(&from);
+                    format!(
+                        "Treeherder group {group_symbol} (from {}) has no name; add it to taskcluster/config.yml",
+                        path.display()
+                    )
+                })?;
             treeherder.insert("groupName".into(), group_name);
         }
         treeherder.insert("symbol".into(), json!(symbol));
@@ -124,7 +132,9 @@ pub fn add_index_routes(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<(), String
     let index = match task.get("index") {
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(other) => return Err(format!("index: AttributeError: '{}' object has no attribute 'get'", type_word(other))),
+        Some(other) => {
+            return Err(format!("index: AttributeError: '{}' object has no attribute 'get'", type_word(other)))
+        }
     };
     let tier = match task.get("extra").and_then(|e| e.get("treeherder")) {
         Some(Value::Object(th)) => th.get("tier").cloned().unwrap_or(json!(3)),
@@ -164,7 +174,10 @@ fn greater_than_one(tier: &Value) -> Result<bool, String> {
     match tier {
         Value::Number(n) => Ok(n.as_f64().is_some_and(|f| f > 1.0)),
         Value::Bool(_) => Ok(false),
-        other => Err(format!("treeherder tier: TypeError: '>' not supported between instances of '{}' and 'int'", type_word(other))),
+        other => Err(format!(
+            "treeherder tier: TypeError: '>' not supported between instances of '{}' and 'int'",
+            type_word(other)
+        )),
     }
 }
 
@@ -172,10 +185,7 @@ fn greater_than_one(tier: &Value) -> Result<bool, String> {
 /// adds the four v2 routes (latest, pushdate, pushlog-id, revision).
 fn add_generic_index_routes(ctx: &Ctx<'_>, task: &mut TaskDict, index: &Map<String, Value>) -> Result<(), String> {
     let product = index.get("product").ok_or("index: KeyError: 'product'")?;
-    let products = ctx
-        .graph("index")?
-        .get("products")
-        .ok_or("config.yml index: KeyError: 'products'")?;
+    let products = ctx.graph("index")?.get("products").ok_or("config.yml index: KeyError: 'products'")?;
     let known = match products {
         Value::Array(list) => list.contains(product),
         Value::Object(m) => product.as_str().is_some_and(|p| m.contains_key(p)),

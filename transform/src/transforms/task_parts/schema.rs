@@ -327,7 +327,8 @@ pub static TREEHERDER: StructTy = StructTy {
 
 /// `WorkerSchema` inside the task description: just the implementation, the rest is the
 /// payload schema's business.
-pub static WORKER: StructTy = StructTy { fields: &[req("implementation", Ty::Str)], forbid_unknown: false, post_init: None };
+pub static WORKER: StructTy =
+    StructTy { fields: &[req("implementation", Ty::Str)], forbid_unknown: false, post_init: None };
 
 /// `TaskDescriptionSchema.__post_init__`: reserved dependency names.
 fn task_description_post_init(m: &Map<String, Value>) -> Result<(), String> {
@@ -578,8 +579,11 @@ pub static INVALID: StructTy =
     StructTy { fields: &[req("implementation", Ty::Lit(&["invalid"]))], forbid_unknown: false, post_init: None };
 
 /// `AlwaysOptimizedPayloadSchema` (other keys allowed).
-pub static ALWAYS_OPTIMIZED: StructTy =
-    StructTy { fields: &[req("implementation", Ty::Lit(&["always-optimized"]))], forbid_unknown: false, post_init: None };
+pub static ALWAYS_OPTIMIZED: StructTy = StructTy {
+    fields: &[req("implementation", Ty::Lit(&["always-optimized"]))],
+    forbid_unknown: false,
+    post_init: None,
+};
 
 /// `SucceedPayloadSchema` (nothing else allowed).
 pub static SUCCEED: StructTy =
@@ -617,7 +621,10 @@ mod tests {
             (json!({"treeherder": 1}), "Expected `bool | object | null`, got `int` - at `$.treeherder`"),
             (json!({"foo": 1}), "Object contains unknown field `foo`"),
             (json!({"optimization": {"foo": 1}}), "OK"),
-            (json!({"optimization": {"index-search": "x"}}), "Expected `array | null`, got `str` - at `$.optimization.index-search`"),
+            (
+                json!({"optimization": {"index-search": "x"}}),
+                "Expected `array | null`, got `str` - at `$.optimization.index-search`",
+            ),
             (json!({"optimization": "x"}), "Expected `object | null`, got `str` - at `$.optimization`"),
             (json!({"run-on-projects": 5}), "OK"),
             (json!({"tags": {"a": 1}}), "Expected `str`, got `int` - at `$.tags[...]`"),

@@ -135,7 +135,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tg-volumes-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("Dockerfile");
-        std::fs::write(&f, "FROM x\n  VOLUME /a  /b\nVOLUME\t/c\nVOLUME /builds/worker/checkouts\n#VOLUME /no\n").unwrap();
+        std::fs::write(&f, "FROM x\n  VOLUME /a  /b\nVOLUME\t/c\nVOLUME /builds/worker/checkouts\n#VOLUME /no\n")
+            .unwrap();
         let v = parse_volumes(&f).unwrap();
         // Python: parse_volumes gives {'/a', '/b', '/builds/worker/checkouts'} ("VOLUME\t" is no match)
         assert_eq!(v.into_iter().collect::<Vec<_>>(), vec!["/a", "/b", "/builds/worker/checkouts"]);
