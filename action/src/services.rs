@@ -1,5 +1,5 @@
-//! The Taskcluster calls action callbacks make, through `tg_core`'s client (retries, Hawk,
-//! exit 3 on a service that stays unreachable):
+//! The Taskcluster calls action callbacks make, through `tg_tcclient`'s client (its one retry
+//! policy, Hawk, exit 3 on a service that stays unreachable):
 //!
 //! | call | endpoint |
 //! |---|---|
@@ -18,10 +18,8 @@
 //! from a decision directory's `task-graph.json` (see [`crate::decision`]).
 
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tg_core::error::{bad_input, remote, usage};
-use tg_core::taskcluster::{CallError, Client, Endpoint, HawkRequest, Method, RetryPolicy};
-use tg_optimize::index::percent_encode;
+use tg_tcclient::{percent_encode, Client, Endpoint, Method};
 
 /// What cancelling a task did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,34 +32,25 @@ pub enum Cancelled {
 /// Taskcluster, or nothing.
 pub struct Services {
     client: Option<Client>,
-    http: Option<reqwest::blocking::Client>,
 }
 
 impl Services {
     /// Services of the `TASKCLUSTER_*` variables read through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Services> {
         match Endpoint::from_vars(var)? {
-            Some(endpoint) => Services::new(Client::new(tg_core::taskcluster::Config::new(endpoint))?),
+            Some(endpoint) => Services::new(Client::new(tg_tcclient::Config::new(endpoint))?),
             None => Ok(Services::offline()),
         }
     }
 
     /// Services going through `client`.
     pub fn new(client: Client) -> anyhow::Result<Services> {
-        let timeouts = &client.config().timeouts;
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("tg-action/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| usage(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Services { client: Some(client), http: Some(http) })
+        Ok(Services { client: Some(client) })
     }
 
     /// No Taskcluster: every call fails with a usage error.
     pub fn offline() -> Services {
-        Services { client: None, http: None }
+        Services { client: None }
     }
 
     /// True when Taskcluster is configured.
@@ -87,7 +76,7 @@ impl Services {
                 Some(id) => Ok(Some(id.to_string())),
                 None => Err(remote(format!("index.findTask {path}: the answer has no taskId"))),
             },
-            Err(e @ CallError::Rejected { .. }) if e.status().is_some_and(|s| s < 500) => Ok(None),
+            Err(e) if e.is_client_error() => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
@@ -127,37 +116,10 @@ impl Services {
     /// `None` when the queue answers 4xx (no such task or artifact).
     pub fn get_artifact(&self, task_id: &str, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
         let client = self.client(&format!("downloading {name} of task {task_id}"))?;
-        let http = self.http.as_ref().ok_or_else(|| usage("no HTTP client"))?;
-        let endpoint = &client.config().endpoint;
-        let url = endpoint.api_url("queue", &format!("task/{}/artifacts/{name}", percent_encode(task_id)));
-        let call = format!("queue.getLatestArtifact {task_id} {name}");
-        let retry = &client.config().retry;
-        let Some(first) = with_retries(retry, &call, || {
-            let mut request = http.get(&url);
-            if let Some(creds) = endpoint.credentials() {
-                let header =
-                    hawk_get_header(creds, &url).map_err(|e| Attempt::Fatal(remote(format!("{call}: {e}"))))?;
-                request = request.header("Authorization", header);
-            }
-            send(request, &call)
-        })?
-        else {
-            return Ok(None);
-        };
-        let (status, location, body) = first;
-        if !(300..400).contains(&status) {
-            return Ok(Some(body));
-        }
-        let target = redirect_target(location.as_deref(), &body)
-            .ok_or_else(|| remote(format!("{call}: HTTP {status} without a URL to follow")))?;
-        let call = format!("downloading {name} of task {task_id} from {target}");
-        let plain = reqwest::blocking::Client::builder()
-            .timeout(client.config().timeouts.request)
-            .build()
-            .map_err(|e| usage(format!("cannot set up the HTTP client: {e}")))?;
-        match with_retries(retry, &call, || send(plain.get(&target), &call))? {
-            Some((_, _, bytes)) => Ok(Some(bytes)),
-            None => Err(remote(format!("{call}: not found"))),
+        match client.latest_artifact(task_id, name) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.is_client_error() => Ok(None),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -234,75 +196,9 @@ impl Services {
     }
 }
 
-/// Why one download attempt did not produce an answer.
-enum Attempt {
-    Retry(String),
-    Fatal(anyhow::Error),
-}
-
-/// Status, `Location` header and body of an answer; `Ok(None)` for a 4xx answer.
-type Answer = Option<(u16, Option<String>, Vec<u8>)>;
-
-/// Send one request: 2xx/3xx answers come back, 4xx is "not found", 5xx and transport errors retry.
-fn send(request: reqwest::blocking::RequestBuilder, call: &str) -> Result<Answer, Attempt> {
-    let response = request.send().map_err(|e| Attempt::Retry(format!("connection error: {e}")))?;
-    let status = response.status().as_u16();
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let body = response.bytes().map_err(|e| Attempt::Retry(format!("reading the answer: {e}")))?.to_vec();
-    match status {
-        200..=399 => Ok(Some((status, location, body))),
-        400..=499 => Ok(None),
-        _ => Err(Attempt::Retry(format!("{call}: HTTP {status}"))),
-    }
-}
-
-/// Run `attempt` until it answers, retrying as the client's policy says.
-fn with_retries(
-    policy: &RetryPolicy,
-    call: &str,
-    mut attempt: impl FnMut() -> Result<Answer, Attempt>,
-) -> anyhow::Result<Answer> {
-    let mut n = 0;
-    loop {
-        match attempt() {
-            Ok(answer) => return Ok(answer),
-            Err(Attempt::Fatal(e)) => return Err(e),
-            Err(Attempt::Retry(why)) if n >= policy.max_retries => {
-                return Err(remote(format!("{call}: failed after {} attempts: {why}", n + 1)))
-            }
-            Err(Attempt::Retry(_)) => {
-                n += 1;
-                std::thread::sleep(policy.delay(n, 0.5));
-            }
-        }
-    }
-}
-
-/// Where a redirect points: the `url` of the queue's JSON answer, else the `Location` header.
-fn redirect_target(location: Option<&str>, body: &[u8]) -> Option<String> {
-    let from_body = serde_json::from_slice::<Value>(body).ok().and_then(|v| v.get("url")?.as_str().map(str::to_string));
-    from_body.or_else(|| location.map(str::to_string))
-}
-
-/// A Hawk header for a GET without a body.
-fn hawk_get_header(creds: &tg_core::taskcluster::Credentials, url: &str) -> Result<String, String> {
-    let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
-    let nonce: String = tg_core::taskcluster::slugid_nice().map_err(|e| e.to_string())?.chars().take(8).collect();
-    let ext = tg_core::taskcluster::hawk_ext(creds)?;
-    let request = HawkRequest { method: "GET", url, payload: None, content_type: "" };
-    tg_core::taskcluster::hawk_header(creds, &request, ts, &nonce, &ext)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redirects_prefer_the_queue_answer() {
-        assert_eq!(redirect_target(Some("http://a"), br#"{"url": "http://b"}"#).as_deref(), Some("http://b"));
-        assert_eq!(redirect_target(Some("http://a"), b"").as_deref(), Some("http://a"));
-        assert_eq!(redirect_target(None, b"{}"), None);
-    }
 
     #[test]
     fn offline_calls_say_what_to_set() {

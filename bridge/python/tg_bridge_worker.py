@@ -205,6 +205,25 @@ class Worker:
         self.parameters = Parameters(strict=False, **values)
         return {"parameters": dict(self.parameters)}
 
+    def op_decision_hook(self, req):
+        """`taskgraph decision`'s use of the hook: on the raw dict, no defaults filled."""
+        from taskgraph.util.python_path import find_object
+
+        path = self.graph_config["taskgraph"].get("decision-parameters")
+        values = dict(req["parameters"])
+        if path:
+            decision_params = find_object(path)
+            assert callable(decision_params)
+            decision_params(self.graph_config, values)
+        return {"parameters": values}
+
+    def op_check_parameters(self, req):
+        """`Parameters(**values).check()`, strict, with the project's schema extensions."""
+        from taskgraph.parameters import Parameters
+
+        Parameters(**req["parameters"]).check()
+        return {}
+
     # ------------------------------------------------------------- transforms
     def params(self):
         from taskgraph.parameters import Parameters

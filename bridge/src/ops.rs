@@ -10,6 +10,8 @@
 //! | `optimize` | tg-optimize | one phase's batch of `should_remove_task` / `should_replace_task` calls of project strategies |
 //! | `morph` | tg-morph | the project's morphs (after taskgraph's own, in registration order) on the morphed graph |
 //! | `decision_parameters` | (on request) | runs `taskgraph.decision-parameters` on the parameters |
+//! | `decision_hook` | tg-params, tg-decision | the same hook on the raw decision parameters (no defaults) |
+//! | `check_parameters` | tg-params, tg-decision | the strict check, with the project's schema extensions |
 
 use crate::worker::Worker;
 use serde_json::{json, Map, Value};
@@ -313,6 +315,24 @@ impl Worker {
         let result = self.call("decision_parameters", body)?;
         let params = result.get("parameters").and_then(Value::as_object).cloned();
         params.ok_or_else(|| bad_input("decision-parameters: python returned no parameters"))
+    }
+
+    /// `taskgraph decision`'s call of the `decision-parameters` hook: on the raw parameters,
+    /// without defaults (unlike [`Self::decision_parameters`], which fills them as stages do).
+    pub fn decision_hook(&mut self, parameters: &Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
+        let mut body = Map::new();
+        body.insert("parameters".into(), Value::Object(parameters.clone()));
+        let result = self.call("decision_hook", body)?;
+        let params = result.get("parameters").and_then(Value::as_object).cloned();
+        params.ok_or_else(|| bad_input("decision-parameters: python returned no parameters"))
+    }
+
+    /// taskgraph's strict `Parameters(**values).check()`, which knows the schema extensions the
+    /// project's register hook made (a failure is bad input with Python's message).
+    pub fn check_parameters(&mut self, parameters: &Map<String, Value>) -> anyhow::Result<()> {
+        let mut body = Map::new();
+        body.insert("parameters".into(), Value::Object(parameters.clone()));
+        self.call("check_parameters", body).map(|_| ())
     }
 }
 

@@ -1,11 +1,14 @@
 //! JSON lines in and out: one compact JSON object per `\n`-terminated line.
 //!
 //! The reader stops at the first bad line and names `<source>:<line>`, the kind and label when
-//! it can find them, and the field path. The writer is buffered; callers `finish()` it so that a
+//! it can find them, and the field path. It consumes the end-of-stream record
+//! ([`crate::stream`]) and, when told it is required ([`JsonLinesReader::requiring_end`]),
+//! refuses a stream that lacks it. The writer is buffered; callers `finish()` it so that a
 //! failed flush is an error, not a silent truncation.
 
 use crate::error::{bad_input, usage};
 use crate::quote::{capped, capped_message};
+use crate::stream::{is_end_record, missing_end, EndRule};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -20,11 +23,28 @@ pub struct JsonLinesReader<R> {
     source: String,
     line_no: usize,
     buf: Vec<u8>,
+    end_rule: EndRule,
+    /// Line number of the end-of-stream record, once read.
+    end_seen: Option<usize>,
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
+    /// A reader for which the end-of-stream record is optional (files, text).
     pub fn new(input: R, source: impl Into<String>) -> Self {
-        JsonLinesReader { input, source: source.into(), line_no: 0, buf: Vec::new() }
+        JsonLinesReader {
+            input,
+            source: source.into(),
+            line_no: 0,
+            buf: Vec::new(),
+            end_rule: EndRule::Optional,
+            end_seen: None,
+        }
+    }
+
+    /// The same reader, requiring the end-of-stream record when `rule` says so.
+    pub fn requiring_end(mut self, rule: EndRule) -> Self {
+        self.end_rule = rule;
+        self
     }
 
     /// Where the last line came from, as `<source>:<line>`.
@@ -39,6 +59,9 @@ impl<R: BufRead> JsonLinesReader<R> {
             let n = read_line_bounded(&mut self.input, &mut self.buf)
                 .map_err(|e| usage(format!("{}:{}: read error: {e}", self.source, self.line_no + 1)))?;
             if n == 0 {
+                if self.end_rule == EndRule::Required && self.end_seen.is_none() {
+                    return Err(missing_end(&self.source));
+                }
                 return Ok(None);
             }
             self.line_no += 1;
@@ -53,7 +76,18 @@ impl<R: BufRead> JsonLinesReader<R> {
             }
             let text = std::str::from_utf8(&self.buf)
                 .map_err(|e| bad_input(format!("{}: not valid UTF-8: {e}", self.position())))?;
-            if !text.trim().is_empty() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            if let Some(end_line) = self.end_seen {
+                return Err(bad_input(format!(
+                    "{}: a record after the end-of-stream record of line {end_line}",
+                    self.position()
+                )));
+            }
+            if is_end_record(text) {
+                self.end_seen = Some(self.line_no);
+            } else {
                 // Re-borrow: returning `text` from inside the loop upsets the borrow checker.
                 return Ok(Some(std::str::from_utf8(&self.buf).unwrap_or_default()));
             }
@@ -200,6 +234,16 @@ impl<W: Write> JsonLinesWriter<W> {
     }
 }
 
+/// Whether input from `path` (stdin for `None` / `-`) must end with the end-of-stream record:
+/// stdin when it is a pipe or a socket ([`crate::stream::stdin_rule`]), never a named file.
+pub fn input_end_rule(path: Option<&std::path::Path>) -> EndRule {
+    match path {
+        None => crate::stream::stdin_rule(),
+        Some(p) if p.as_os_str() == "-" => crate::stream::stdin_rule(),
+        Some(_) => EndRule::Optional,
+    }
+}
+
 /// Open `path` for reading, or stdin for `None` / `-`; the name is used in error messages.
 pub fn open_input(path: Option<&std::path::Path>) -> anyhow::Result<(Box<dyn BufRead>, String)> {
     match path {
@@ -302,6 +346,25 @@ mod tests {
         let e = reader(&line).next_value().unwrap_err().to_string();
         assert!(e.starts_with("<stdin>:1: malformed JSON"), "{e}");
         assert!(e.len() < 2000, "error of {} bytes", e.len());
+    }
+
+    #[test]
+    fn the_end_record_is_consumed_and_required_when_asked() {
+        let text = "{\"a\":1}\n{\"end_of_stream\":{\"by\":\"tg-x\"}}\n";
+        let mut r = reader(text).requiring_end(EndRule::Required);
+        assert_eq!(r.next_value().unwrap().unwrap()["a"], 1);
+        assert!(r.next_value().unwrap().is_none());
+        // Cut before the record, or empty: refused when required, fine when optional.
+        for cut in ["{\"a\":1}\n", ""] {
+            let e = reader(cut).requiring_end(EndRule::Required).read_all::<Value>().unwrap_err();
+            assert!(e.to_string().contains("ended without its end-of-stream record"), "{e}");
+            assert_eq!(exit_code_of(&e), 1);
+            assert!(reader(cut).read_all::<Value>().is_ok());
+        }
+        // Nothing may follow the record.
+        let after = format!("{text}{{\"b\":2}}\n");
+        let e = reader(&after).read_all::<Value>().unwrap_err();
+        assert!(e.to_string().starts_with("<stdin>:3: a record after the end-of-stream record of line 2"), "{e}");
     }
 
     #[test]

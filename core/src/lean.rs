@@ -258,9 +258,10 @@ pub fn lean_from_line(line: &RawLine) -> anyhow::Result<LeanTask> {
 pub fn read_lean<R: BufRead, V>(
     input: R,
     source: &str,
+    end: crate::stream::EndRule,
     mut view: impl FnMut(&LeanTask) -> anyhow::Result<V>,
 ) -> anyhow::Result<Vec<LeanTask<V>>> {
-    let mut reader = JsonLinesReader::new(input, source);
+    let mut reader = JsonLinesReader::new(input, source).requiring_end(end);
     let mut tasks = Vec::new();
     while let Some(line) = reader.next_raw()? {
         let lean = lean_from_line(&line)?;
@@ -430,7 +431,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> anyhow::Result<Vec<LeanTask>> {
-        read_lean(text.as_bytes(), "<stdin>", |_| Ok(()))
+        read_lean(text.as_bytes(), "<stdin>", crate::stream::EndRule::Optional, |_| Ok(()))
     }
 
     fn read_tasks(text: &str) -> anyhow::Result<Vec<Task>> {

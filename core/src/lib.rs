@@ -5,8 +5,8 @@
 //! configuration ([`config`]), parameters ([`params`]), kind discovery ([`kinds`]), taskgraph's
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
 //! ([`cli`]). The whole-graph stages keep tasks lean ([`lean`]: definitions as canonical JSON
-//! text, [`canonical`]). Nothing here keeps global state; the one global is the allocator every
-//! binary uses (mimalloc, `alloc.rs`). Binaries write records through [`output::stdout`] (write
+//! text, [`canonical`]), and taskIds are slugids ([`slugid`]). Nothing here keeps global state
+//! and nothing here talks to the network (that is `tg-tcclient`'s). Binaries write records through [`output::stdout`] (write
 //! errors say `writing stdout`); errors quote input-derived text through [`quote`] (capped).
 //!
 //! Outside tests this crate denies `unwrap`, `expect`, `panic!` and indexing that may panic
@@ -14,12 +14,12 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
-mod alloc;
 pub mod canonical;
 pub mod cli;
 pub mod config;
 pub mod confine;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod item;
 pub mod jsonl;
@@ -30,8 +30,9 @@ pub mod output;
 pub mod params;
 pub mod py;
 pub mod quote;
+pub mod slugid;
+pub mod stream;
 pub mod task;
-pub mod taskcluster;
 pub mod yaml;
 
 pub use error::{bad_input, remote, usage, Failure};

@@ -133,10 +133,10 @@ impl Parameters {
         Ok(())
     }
 
-    /// `parameters.yml` as the decision task writes it (keys sorted, as PyYAML's dump does).
-    pub fn to_yaml(&self) -> anyhow::Result<String> {
-        let sorted: std::collections::BTreeMap<&String, &Value> = self.values.iter().collect();
-        Ok(serde_yaml::to_string(&sorted)?)
+    /// `parameters.yml` as the decision task writes it (keys sorted, as PyYAML's dump does),
+    /// through the one YAML writer: it reads back as exactly these values.
+    pub fn to_yaml(&self) -> String {
+        crate::yaml::to_string(&Value::Object(self.values.clone()))
     }
 
     /// taskgraph's `Parameters.file_url`: a URL to view `path` at `head_rev`.
@@ -354,7 +354,8 @@ impl<'a> Defaults<'a> {
 }
 
 /// `YYYYMMDDHHMMSS` (UTC) for a Unix time.
-fn format_build_date(secs: i64) -> String {
+/// `time.strftime("%Y%m%d%H%M%S", time.gmtime(secs))`: a `moz_build_date`.
+pub fn format_build_date(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);

@@ -187,8 +187,8 @@ pub const FUZZ_CLIENT_ID: &str = "fuzz-client";
 pub const FUZZ_ACCESS_TOKEN: &str = "SECRET-fuzz-token-4f1c";
 
 /// A Taskcluster client for the loopback server: Hawk-signed, no retries, short timeouts.
-pub fn loopback_client() -> &'static tg_core::taskcluster::Client {
-    use tg_core::taskcluster::{Client, Config, Credentials, Endpoint, RetryPolicy, Timeouts};
+pub fn loopback_client() -> &'static tg_tcclient::Client {
+    use tg_tcclient::{Client, Config, Credentials, Endpoint, RetryPolicy, Timeouts};
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         let endpoint = Endpoint::Root {

@@ -530,7 +530,9 @@ mod tests {
                 let text = graph.tasks.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
                 Ok((text, graph.label_to_task_id))
             }
-            let lean: Vec<MorphLean> = tg_core::lean::read_lean(lines.as_bytes(), "<stdin>", morph_view).unwrap();
+            let lean: Vec<MorphLean> =
+                tg_core::lean::read_lean(lines.as_bytes(), "<stdin>", tg_core::stream::EndRule::Optional, morph_view)
+                    .unwrap();
             match (run(tasks, &ctx), run(lean, &ctx)) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
                 (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),

@@ -36,7 +36,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use tg_core::cli::Log;
 use tg_core::quote::capped;
-use tg_core::taskcluster::{CallError, Client};
+use tg_tcclient::{percent_encode, CallError, Client};
 
 /// Something that answers index and queue look-ups.
 pub trait IndexSource {
@@ -299,19 +299,6 @@ impl IndexSource for TaskclusterIndex {
     }
 }
 
-/// Percent-encode everything but RFC 3986's unreserved characters.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,10 +340,5 @@ mod tests {
             assert_eq!(e.index_path.as_deref(), path, "{text}");
             assert!(e.message.contains(fragment), "{text}: {}", e.message);
         }
-    }
-
-    #[test]
-    fn percent_encodes_tokens() {
-        assert_eq!(percent_encode("a+b/c=d ~x"), "a%2Bb%2Fc%3Dd%20~x");
     }
 }

@@ -21,6 +21,7 @@ use tg_core::bad_input;
 use tg_core::graph::TaskGraph;
 use tg_core::lean::{pick, read_lean, LeanTask, Want};
 use tg_core::quote::capped;
+use tg_core::stream::EndRule;
 
 /// What tg-optimize takes from a task's text when reading it.
 #[derive(Clone, Debug, Default)]
@@ -86,8 +87,8 @@ impl OptTask for OptTaskLean {
 }
 
 /// Read and check the graph (labels unique, dependencies present, no cycle).
-pub fn read_graph<R: BufRead>(input: R, source: &str) -> anyhow::Result<TaskGraph<OptTaskLean>> {
-    TaskGraph::checked(read_lean(input, source, OptView::of)?)
+pub fn read_graph<R: BufRead>(input: R, source: &str, end: EndRule) -> anyhow::Result<TaskGraph<OptTaskLean>> {
+    TaskGraph::checked(read_lean(input, source, end, OptView::of)?)
 }
 
 /// The optimized graph, ready to be written.
@@ -230,7 +231,7 @@ mod tests {
                 Ok::<_, anyhow::Error>((text, outcome.label_to_task_id))
             })();
             let by_lean = (|| {
-                let graph = read_graph(lines.as_bytes(), "<stdin>")?;
+                let graph = read_graph(lines.as_bytes(), "<stdin>", EndRule::Optional)?;
                 let (optimized, outcome) = optimize(&graph, &opts, &mut index(), &mut TaskIdGenerator::seeded(3))?;
                 let mut buf = Vec::new();
                 optimized.write(&mut buf)?;
@@ -248,7 +249,7 @@ mod tests {
     fn splices_only_plain_definitions() {
         let read = |def: &str| {
             let line = format!("{{\"kind\":\"k\",\"label\":\"a\",\"task\":{def}}}\n");
-            read_lean(line.as_bytes(), "<stdin>", OptView::of).unwrap().remove(0).view.splice
+            read_lean(line.as_bytes(), "<stdin>", EndRule::Optional, OptView::of).unwrap().remove(0).view.splice
         };
         assert!(read(r#"{"a":1}"#));
         assert!(read(r#"{}"#));

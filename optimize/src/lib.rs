@@ -132,7 +132,7 @@ pub fn run(
     source: &str,
     output: impl Write,
 ) -> anyhow::Result<Outcome> {
-    let graph = lean::read_graph(input, source)?;
+    let graph = lean::read_graph(input, source, tg_core::stream::EndRule::Optional)?;
     let (optimized, outcome) = lean::optimize(&graph, opts, index, ids)?;
     optimized.write(output)?;
     Ok(outcome)

@@ -4,7 +4,7 @@
 //! Production ids come from the operating system's randomness. With a seed, ids come from a
 //! SplitMix64 stream instead, so that the same input and seed give the same bytes out.
 
-use tg_core::taskcluster::slugid_from_bytes;
+use tg_core::slugid::slugid_from_bytes;
 
 /// A source of taskIds.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ impl TaskIdGenerator {
     /// The next taskId.
     pub fn next_id(&mut self) -> anyhow::Result<String> {
         match &mut self.seeded {
-            None => tg_core::taskcluster::slugid_nice(),
+            None => tg_core::slugid::slugid_nice(),
             Some(rng) => {
                 let mut bytes = [0u8; 16];
                 bytes[..8].copy_from_slice(&rng.next_u64().to_le_bytes());

@@ -141,6 +141,12 @@ impl Options {
         }
     }
 
+    /// True when the output is a stream of task records (JSON lines), which ends with the
+    /// end-of-stream record on a pipe; labels, `--format json` and dot are not.
+    pub fn writes_task_records(&self) -> bool {
+        self.format() == Format::Jsonl
+    }
+
     fn overrides(&self) -> params::Overrides {
         params::Overrides {
             message: self.message.clone(),
@@ -156,7 +162,8 @@ pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
     let (input, source) = open_input(opts.input.as_deref())?;
     // Tasks stay JSON text but for what resolving reads (tg_core::lean): a fraction of the
     // memory, and the text is copied to the output unparsed.
-    let tasks: Vec<LeanTask<VerifyFacts>> = read_lean(input, &source, VerifyFacts::of_lean)?;
+    let end = tg_core::jsonl::input_end_rule(opts.input.as_deref());
+    let tasks: Vec<LeanTask<VerifyFacts>> = read_lean(input, &source, end, VerifyFacts::of_lean)?;
     let log = opts.common.log(PROGRAM);
     let stage =
         if opts.target_tasks_out.is_some() && opts.stage() == Stage::Full { Stage::TargetGraph } else { opts.stage() };

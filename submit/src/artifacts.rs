@@ -18,8 +18,7 @@
 use crate::graph::SubmitGraph;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tg_core::error::{bad_input, usage};
 use tg_core::jsonl::JsonLinesReader;
 use tg_core::quote::{capped, capped_message};
@@ -148,9 +147,9 @@ pub fn write_all(
     parameters_yaml: &str,
     inputs: &ArtifactInputs,
 ) -> anyhow::Result<Vec<&'static str>> {
-    crate::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+    tg_core::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
     let mut written = Vec::new();
-    write_atomically(&dir.join("parameters.yml"), parameters_yaml.as_bytes())?;
+    tg_core::files::write_atomically(&dir.join("parameters.yml"), parameters_yaml.as_bytes())?;
     written.push("parameters.yml");
 
     if let Some(full) = &inputs.full_graph {
@@ -211,22 +210,7 @@ pub fn to_taskgraph_json(value: &Value) -> anyhow::Result<Vec<u8>> {
 }
 
 fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
-    write_atomically(path, &to_taskgraph_json(value)?)
-}
-
-/// Write `bytes` to a temporary file beside `path`, sync it, and rename it into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut tmp = PathBuf::from(path);
-    tmp.set_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or_default()));
-    let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
-    let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(err)?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    tg_core::files::write_atomically(path, &to_taskgraph_json(value)?)
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ pub fn slugid_from_sha256(text: &str) -> String {
     for (byte, from) in bytes.iter_mut().zip(digest.iter()) {
         *byte = *from;
     }
-    tg_core::taskcluster::slugid_from_bytes(bytes)
+    tg_core::slugid::slugid_from_bytes(bytes)
 }
 
 #[cfg(test)]

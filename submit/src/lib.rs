@@ -12,7 +12,7 @@
 //!   the clock reading; a rerun with the same input sends only what is missing, with identical
 //!   bodies).
 //! - Artifacts: [`artifacts`] (`--artifacts DIR`). Files and directories get explicit modes
-//!   ([`files`]).
+//!   (`tg_core::files`).
 //! - Progress: [`progress`] (a bar on a terminal, periodic lines otherwise).
 //!
 //! Stdout stays empty; progress and the summary go to stderr. Exit 3 when any task could not
@@ -26,7 +26,6 @@
 
 pub mod artifacts;
 pub mod definition;
-pub mod files;
 pub mod graph;
 pub mod progress;
 pub mod queue;
@@ -46,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tg_core::cli::{CommonArgs, Log, StageContext};
 use tg_core::error::{remote, usage};
-use tg_core::taskcluster::{Client, Config, RetryPolicy};
+use tg_tcclient::{Client, Config, RetryPolicy};
 
 /// The program name used in messages.
 pub const PROGRAM: &str = "tg-submit";
@@ -316,14 +315,14 @@ fn open_destination(opts: &Opts, env: &dyn Fn(&str) -> Option<String>, log: &Log
     if opts.dry_run {
         return Ok(Destination::DryRun(opts.dry_run_dir.clone()));
     }
-    let Some(endpoint) = tg_core::taskcluster::Endpoint::from_vars(env)? else {
+    let Some(endpoint) = tg_tcclient::Endpoint::from_vars(env)? else {
         log.info(format!(
             "no Taskcluster configured (TASKCLUSTER_PROXY_URL or TASKCLUSTER_ROOT_URL): dry run into {}",
             opts.dry_run_dir.display()
         ));
         return Ok(Destination::DryRun(opts.dry_run_dir.clone()));
     };
-    if let tg_core::taskcluster::Endpoint::Root { credentials: None, .. } = &endpoint {
+    if let tg_tcclient::Endpoint::Root { credentials: None, .. } = &endpoint {
         log.warn(
             "TASKCLUSTER_ROOT_URL without TASKCLUSTER_CLIENT_ID/TASKCLUSTER_ACCESS_TOKEN: requests are unauthenticated",
         );
@@ -382,7 +381,7 @@ fn write_artifacts(
     ctx: &StageContext,
     log: &Log,
 ) -> anyhow::Result<()> {
-    let yaml = ctx.parameters.to_yaml()?;
+    let yaml = ctx.parameters.to_yaml();
     let written = artifacts::write_all(dir, graph, &yaml, inputs)?;
     log.info(format!("wrote {} to {}", written.join(", "), dir.display()));
     if inputs.full_graph.is_none() {

@@ -11,7 +11,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tg_core::error::usage;
-use tg_core::taskcluster::{CallError, Client};
+use tg_tcclient::{CallError, Client};
 
 /// Why one createTask failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +93,10 @@ impl DryRunQueue {
     /// Open `dir/createTask.jsonl`: emptied for a new submission, kept (minus a torn tail) to
     /// resume one.
     pub fn open(dir: &Path, resume: bool) -> anyhow::Result<DryRunQueue> {
-        crate::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+        tg_core::files::create_dir_all(dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(REQUESTS_NAME);
         let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
-        let mut file = crate::files::options_with_mode(crate::files::PUBLIC_FILE_MODE)
+        let mut file = tg_core::files::options_with_mode(tg_core::files::PUBLIC_FILE_MODE)
             .read(true)
             .write(true)
             .create(true)

@@ -61,11 +61,11 @@ impl StateLog {
     /// Open `dir/submit.log`, or create it with `fresh` as its header. An existing log must be of
     /// the same input and target (and decision task id and scheduler id) as `fresh`.
     pub fn open(dir: &Path, fresh: Header) -> anyhow::Result<StateLog> {
-        crate::files::create_dir_all(dir)
+        tg_core::files::create_dir_all(dir)
             .map_err(|e| usage(format!("cannot create state directory {}: {e}", dir.display())))?;
         let path = dir.join(LOG_NAME);
         let io_err = |what: &str, e: std::io::Error| usage(format!("{what} {}: {e}", path.display()));
-        let mut file = crate::files::options_with_mode(crate::files::PRIVATE_FILE_MODE)
+        let mut file = tg_core::files::options_with_mode(tg_core::files::PRIVATE_FILE_MODE)
             .read(true)
             .write(true)
             .create(true)

@@ -12,7 +12,7 @@ use common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use tg_core::taskcluster::{Client, Config, Endpoint};
+use tg_tcclient::{Client, Config, Endpoint};
 
 /// Stops tc-fake when the test ends, however it ends.
 struct Fake {

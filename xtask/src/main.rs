@@ -8,10 +8,12 @@
 //! - `completions`: shell completion scripts for every binary.
 //! - `fuzz`: coverage-guided fuzzing of every parser (`fuzz.rs`, targets in `fuzz/`).
 //! - `soak`: tg-submit under injected faults and `kill -9` (`soak.rs`).
+//! - `tidy`: the crate boundaries, from `cargo metadata` (`tidy.rs`).
 
 mod bench;
 mod fuzz;
 mod soak;
+mod tidy;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -84,6 +86,8 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Fail on a dependency edge the crate boundaries forbid (README "Invariants").
+    Tidy,
     /// The bench's floor: parse each JSON line of stdin into a value and write it to stdout.
     #[command(hide = true)]
     Floor,
@@ -114,6 +118,7 @@ fn main() -> Result<()> {
             &bench::BenchOptions { sizes: tasks, python: !no_python, realworld: !no_realworld, repeat },
         ),
         Cmd::Floor => bench::floor_pass(),
+        Cmd::Tidy => tidy::tidy(&root),
         Cmd::Soak { tasks, kills, seed } => soak::soak(&soak::SoakOptions { tasks, kills, seed }),
     }
 }
@@ -136,7 +141,8 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn ci(_root: &Path) -> Result<()> {
+fn ci(root: &Path) -> Result<()> {
+    tidy::tidy(root)?;
     run(cargo().args(["build", "--release", "--workspace", "--bins"]))?;
     // The library crates deny unwrap/expect/panic/indexing outside tests (`#![cfg_attr(not(test),
     // deny(...))]` at the top of each lib.rs and main.rs): clippy is what enforces it.

@@ -2,6 +2,11 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+/// mimalloc instead of the system allocator: every stage builds and drops many small JSON values
+/// (with glibc's malloc, allocation took a quarter of tg-transform's time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use std::process::ExitCode;
 use tg_resolve::diff::{run, DiffOptions, PROGRAM};

@@ -58,7 +58,7 @@ pub fn slug(seed: &str) -> String {
     let digest = Sha256::digest(seed.as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    tg_core::taskcluster::slugid_from_bytes(bytes)
+    tg_core::slugid::slugid_from_bytes(bytes)
 }
 
 /// A synthetic morphed graph of `n` tasks as JSON lines: task `i` depends on `i-1` and `i/2`

@@ -6,6 +6,12 @@
 //! merge keys in PyYAML's order (merged keys first, the first mapping of a merge list winning,
 //! explicit keys overriding). Mapping keys become JSON object keys the way `json.dumps` writes
 //! them (`3` -> `"3"`, `true` -> `"true"`, `null` -> `"null"`). Errors name file, line, column.
+//!
+//! Writing is [`to_string`] (`emit.rs`): the one YAML writer, whose output this reader and
+//! PyYAML read back as the same data.
+
+mod emit;
+pub use emit::to_string;
 
 use crate::error::bad_input;
 use crate::quote::capped;

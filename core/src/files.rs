@@ -1,11 +1,13 @@
-//! Files and directories tg-submit creates, with explicit modes: directories 0o755, artifacts
-//! and dry-run requests 0o644, the state log 0o600. Asked for at creation (`DirBuilderExt`,
+//! Files and directories the stages create (decision artifacts, tg-submit's state and dry-run
+//! requests, `tg-params -o`), with explicit modes: directories 0o755, artifacts and dry-run
+//! requests 0o644, the state log 0o600. Asked for at creation (`DirBuilderExt`,
 //! `OpenOptionsExt`), so a permissive umask (000) cannot make them group- or world-writable;
 //! a stricter umask still narrows them. Existing files and directories keep their modes.
 
+use crate::error::usage;
 use std::fs::OpenOptions;
-use std::io;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// Mode of the directories tg-submit creates.
 pub const DIR_MODE: u32 = 0o755;
@@ -53,4 +55,16 @@ mod tests {
         assert_eq!(mode(&file) & !PRIVATE_FILE_MODE, 0);
         let _ = std::fs::remove_dir_all(&base);
     }
+}
+
+/// Write `bytes` to a temporary file beside `path` ([`PUBLIC_FILE_MODE`]), sync it, and rename
+/// it into place: readers see the old file or the whole new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = PathBuf::from(path);
+    tmp.set_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or_default()));
+    let err = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
+    let mut file =
+        options_with_mode(PUBLIC_FILE_MODE).write(true).create(true).truncate(true).open(&tmp).map_err(err)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
 }

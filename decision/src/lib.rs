@@ -1,0 +1,13 @@
+//! tg-decision: taskgraph's decision task as our stages run it, from the same command line.
+//!
+//! - [`options`]: `taskgraph decision`'s flags, shared by `tg-params` and `tg-decision`;
+//! - [`vcs`]: the git or Mercurial checkout (commit message, changed files, notes);
+//! - [`parameters`]: the decision's parameters exactly as `get_decision_parameters` builds them;
+//! - [`project`]: the Python worker for the project's hooks (register, decision-parameters,
+//!   the strict check with the project's parameter extensions), started only when config.yml
+//!   names one.
+
+pub mod options;
+pub mod parameters;
+pub mod project;
+pub mod vcs;
