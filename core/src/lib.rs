@@ -4,7 +4,9 @@
 //! reader and writer ([`jsonl`]), the PyYAML-compatible YAML reader ([`yaml`]), the graph
 //! configuration ([`config`]), parameters ([`params`]), kind discovery ([`kinds`]), taskgraph's
 //! `merge` ([`merge`]), exit codes and errors ([`error`]), and the common command-line frame
-//! ([`cli`]). The whole-graph stages keep tasks lean ([`lean`]: definitions as canonical JSON
+//! ([`cli`]), Python semantics every stage shares ([`py`]), taskgraph's relative datestamps
+//! and timestamps ([`time`]), taskIds ([`taskids`]) and worker aliases ([`workertypes`]).
+//! The whole-graph stages keep tasks lean ([`lean`]: definitions as canonical JSON
 //! text, [`canonical`]). Nothing here keeps global state; the one global is the allocator every
 //! binary uses (mimalloc, `alloc.rs`). Binaries write records through [`output::stdout`] (write
 //! errors say `writing stdout`); errors quote input-derived text through [`quote`] (capped).
@@ -32,6 +34,9 @@ pub mod py;
 pub mod quote;
 pub mod task;
 pub mod taskcluster;
+pub mod taskids;
+pub mod time;
+pub mod workertypes;
 pub mod yaml;
 
 pub use error::{bad_input, remote, usage, Failure};

@@ -32,14 +32,12 @@ pub mod progress;
 pub mod queue;
 pub mod scheduler;
 pub mod state;
-pub mod time;
 
 use crate::definition::Submission;
 use crate::graph::SubmitGraph;
 use crate::queue::{DryRunQueue, Queue, TaskclusterQueue};
 use crate::scheduler::{Bodies, Outcome, Plan};
 use crate::state::{Header, StateLog};
-use crate::time::Instant;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,6 +45,7 @@ use std::time::Duration;
 use tg_core::cli::{CommonArgs, Log, StageContext};
 use tg_core::error::{remote, usage};
 use tg_core::taskcluster::{Client, Config, RetryPolicy};
+use tg_core::time::Instant;
 
 /// The program name used in messages.
 pub const PROGRAM: &str = "tg-submit";
