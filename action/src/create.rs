@@ -299,7 +299,7 @@ fn relativize(value: &Value, base: Instant) -> anyhow::Result<Value> {
         Value::String(s) if timestamp_pattern().is_match(s) => {
             let at = Instant::parse(s).map_err(|e| bad_input(format!("task definition: {e}")))?;
             // Python's int(timedelta.total_seconds()): truncated towards zero.
-            let seconds = (at.0 - base.0) / 1000;
+            let seconds = (at.0 - base.0) / 1_000_000;
             json!({"relative-datestamp": format!("{seconds} seconds")})
         }
         Value::Array(items) => Value::Array(items.iter().map(|v| relativize(v, base)).collect::<anyhow::Result<_>>()?),
