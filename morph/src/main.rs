@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tg_core::cli::{CommonArgs, StageContext};
-use tg_morph::{MorphContext, MorphEnv, MorphLean, MorphedGraph};
 use tg_core::taskids::TaskIdGenerator;
+use tg_morph::{MorphContext, MorphEnv, MorphLean, MorphedGraph};
 
 const PROGRAM: &str = "tg-morph";
 
