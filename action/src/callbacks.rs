@@ -30,12 +30,12 @@ use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, usage};
 use tg_core::params::Parameters;
 use tg_core::quote::capped;
+use tg_core::time::Instant;
 use tg_optimize::index::{EmptyIndex, IndexSource, TaskclusterIndex};
 use tg_optimize::references::ArtifactUrls;
 use tg_optimize::strategy::Registry;
 use tg_optimize::taskids::TaskIdGenerator;
 use tg_submit::queue::TaskclusterQueue;
-use tg_submit::time::Instant;
 
 /// States in which `rerun` reruns a task.
 pub const RERUN_STATES: [&str; 2] = ["exception", "failed"];

@@ -35,6 +35,7 @@ use tg_core::graph::TaskGraph;
 use tg_core::params::Parameters;
 use tg_core::quote::capped;
 use tg_core::task::Task;
+use tg_core::time::Instant;
 use tg_optimize::index::IndexSource;
 use tg_optimize::references::ArtifactUrls;
 use tg_optimize::strategy::Registry;
@@ -43,7 +44,6 @@ use tg_submit::definition::{copies, duplicate_task_id, scheduler_id, task_defini
 use tg_submit::graph::SubmitGraph;
 use tg_submit::queue::{Queue, TaskclusterQueue};
 use tg_submit::scheduler::{submit, Plan};
-use tg_submit::time::Instant;
 
 /// Where created tasks go.
 pub enum Sink<'a> {
@@ -99,7 +99,7 @@ impl Creator<'_> {
             registry: self.registry.clone(),
             decision_task_id: self.decision.task_id.clone(),
             urls: self.urls.clone(),
-            now: self.now.0.saturating_mul(1000),
+            now: self.now.0,
             log: self.log,
         };
         let (tasks, outcome) = tg_optimize::optimize(&target, &options, self.index.as_mut(), &mut self.ids)?;
@@ -220,7 +220,7 @@ impl Creator<'_> {
         };
         map.insert("schedulerId".into(), Value::String(scheduler));
         let label = map.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?").to_string();
-        let definition = tg_submit::time::resolve_timestamps(&definition, self.now)
+        let definition = tg_core::time::resolve_timestamps(&definition, self.now)
             .map_err(|m| bad_input(format!("task {}: task.{m}", capped(&label))))?;
         match &mut self.sink {
             Sink::Print(out) => print_request(&mut **out, &task_id, &definition)?,
@@ -299,7 +299,7 @@ fn relativize(value: &Value, base: Instant) -> anyhow::Result<Value> {
         Value::String(s) if timestamp_pattern().is_match(s) => {
             let at = Instant::parse(s).map_err(|e| bad_input(format!("task definition: {e}")))?;
             // Python's int(timedelta.total_seconds()): truncated towards zero.
-            let seconds = (at.0 - base.0) / 1000;
+            let seconds = (at.0 - base.0) / 1_000_000;
             json!({"relative-datestamp": format!("{seconds} seconds")})
         }
         Value::Array(items) => Value::Array(items.iter().map(|v| relativize(v, base)).collect::<anyhow::Result<_>>()?),

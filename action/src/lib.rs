@@ -40,9 +40,9 @@ use tg_core::cli::CommonArgs;
 use tg_core::config::GraphConfig;
 use tg_core::error::{bad_input, usage};
 use tg_core::params::{LoadOptions, Parameters};
+use tg_core::time::Instant;
 use tg_optimize::references::ArtifactUrls;
 use tg_optimize::strategy::Registry;
-use tg_submit::time::Instant;
 
 /// The binary's name, the prefix of its stderr lines.
 pub const PROGRAM: &str = "tg-action";

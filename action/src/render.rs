@@ -97,16 +97,9 @@ fn required(parameters: &Parameters, key: &str) -> anyhow::Result<Value> {
     parameters.get(key).cloned().ok_or_else(|| bad_input(format!("parameters: {key}: required to render actions.json")))
 }
 
-/// Python truthiness of an optional parameter.
+/// An optional parameter when Python finds it true.
 fn truthy(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-        Value::Number(n) => n.as_f64() != Some(0.0),
-    })
+    v.filter(|v| tg_core::py::truthy(v))
 }
 
 /// One action's entry (taskgraph's `action_builder`).

@@ -1,11 +1,12 @@
-//! The `str.format` engine (`tg_transform::util::format`): the first line is the template, the
+//! The `str.format` engine (`tg_core::py::format`): the first line is the template, the
 //! rest a JSON object of fields (or, when it is not one, a fixed set of every JSON type).
 //! Formatting returns text or an error; a template without replacement fields is itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use tg_transform::util::format::{format, python_repr, python_str};
+use tg_core::py::format::format;
+use tg_core::py::value::{python_repr, python_str};
 
 fuzz_target!(|data: &[u8]| {
     let Some(text) = tg_fuzz::text(data) else { return };

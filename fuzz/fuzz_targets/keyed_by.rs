@@ -1,4 +1,4 @@
-//! keyed-by resolution (`tg_transform::util::keyed_by`): a kind.yml-like YAML document whose
+//! keyed-by resolution (`tg_core::py::keyed_by`): a kind.yml-like YAML document whose
 //! `tasks` (or the document itself) hold `by-<attribute>` tables; every such field is resolved
 //! against the item's own keys plus a few extra values, with Python regex keys, nested tables,
 //! `default`, deferral and the single-match rule. Resolution either succeeds, leaving no
@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
-use tg_transform::util::keyed_by::{evaluate_keyed_by, keymatch, resolve_keyed_by, KeyedByOptions};
+use tg_core::py::keyed_by::{evaluate_keyed_by, keymatch, resolve_keyed_by, KeyedByOptions};
 
 fuzz_target!(|data: &[u8]| {
     let Some(text) = tg_fuzz::text(data) else { return };

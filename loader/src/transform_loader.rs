@@ -221,29 +221,3 @@ fn file_defaults(
         (None, _) => None,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn truthiness_follows_python() {
-        for (value, truthy) in [
-            (json!(null), false),
-            (json!(false), false),
-            (json!(0), false),
-            (json!(0.0), false),
-            (json!(""), false),
-            (json!([]), false),
-            (json!({}), false),
-            (json!(true), true),
-            (json!(2), true),
-            (json!("x"), true),
-            (json!([0]), true),
-            (json!({"a": null}), true),
-        ] {
-            assert_eq!(is_truthy(&value), truthy, "{value}");
-        }
-    }
-}

@@ -15,20 +15,20 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod project;
-pub mod workertype;
 
 use indexmap::IndexMap;
-use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use tg_core::config::GraphConfig;
 use tg_core::lean::{pick, LeanTask, Want};
 use tg_core::params::Parameters;
+use tg_core::py::re::match_regex;
+use tg_core::py::truthy as is_truthy;
+use tg_core::py::value::python_str;
 use tg_core::quote::capped;
 use tg_core::task::Task;
+use tg_core::taskids::TaskIdGenerator;
 use tg_core::{bad_input, usage};
-use tg_optimize::strategy::is_truthy;
-use tg_optimize::taskids::TaskIdGenerator;
 
 /// What the morphs read of a task: [`Task`], or the lean form tg-morph reads ([`MorphLean`]),
 /// whose definition stays text unless a morph rewrites it.
@@ -310,7 +310,7 @@ fn set_field(def: &mut Value, key: &str, value: Value) {
 fn derive_index_task(parent: &Task, ctx: &MorphContext) -> Result<Task, String> {
     let label = format!("index-task-{}", parent.label);
     let level = ctx.parameters.str("level");
-    let (provisioner, worker_type) = workertype::get_worker_type(ctx.graph_config, "misc", level)?;
+    let (provisioner, worker_type) = tg_core::workertypes::get_worker_type(ctx.graph_config, "misc", level)?;
     let def = &parent.task;
     let field = |path: &[&str]| -> Result<Value, String> {
         let mut v = def;
@@ -393,7 +393,7 @@ fn index_scopes(paths: &[String], config: &GraphConfig) -> Result<BTreeSet<Strin
     let regexes = patterns
         .iter()
         .map(|p| {
-            Regex::new(&format!("^(?:{p})"))
+            match_regex(p)
                 .map(|re| (p, re))
                 .map_err(|e| format!("index-path-regexes: {p:?} is not a valid regular expression: {e}"))
         })
@@ -413,18 +413,6 @@ fn index_scopes(paths: &[String], config: &GraphConfig) -> Result<BTreeSet<Strin
         scopes.insert(format!("index:insert-task:{collapsed}"));
     }
     Ok(scopes)
-}
-
-/// Python `str()` of a JSON scalar (for `INDEX_RANK`).
-fn python_str(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// The second morph; true when it added the code-review task.

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tg_core::cli::{CommonArgs, StageContext};
+use tg_core::taskids::TaskIdGenerator;
 use tg_morph::{MorphContext, MorphEnv, MorphLean, MorphedGraph};
-use tg_optimize::taskids::TaskIdGenerator;
 
 const PROGRAM: &str = "tg-morph";
 
@@ -82,7 +82,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     tg_morph::project::apply_project_morphs(&mut graph, &ctx.graph_config, &ctx.parameters, log)?;
     // Written before stdout, so that tg-submit finds it complete at its end of input.
     if let Some(path) = &args.label_to_taskid {
-        let text = tg_optimize::label_to_task_id_json(&graph.label_to_task_id)?;
+        let text = tg_core::taskids::label_to_task_id_json(&graph.label_to_task_id)?;
         std::fs::write(path, text).map_err(|e| tg_core::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     let mut writer = tg_core::jsonl::JsonLinesWriter::new(tg_core::output::stdout());

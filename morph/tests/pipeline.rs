@@ -29,7 +29,7 @@ fn optimize(root: &Path, params: &Path, target_graph: &Path, target_tasks: Optio
         registry: Registry::builtin(),
         decision_task_id: tg_optimize::DEFAULT_DECISION_TASK_ID.into(),
         urls: ArtifactUrls { root_url: Some("https://tc.example.com".into()), ..Default::default() },
-        now: tg_optimize::time::now_micros(),
+        now: tg_core::time::now_micros(),
         log: Log::quiet("tg-optimize"),
     };
     let input = common::json_graph_to_lines(target_graph);

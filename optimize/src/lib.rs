@@ -29,10 +29,12 @@ pub mod phases;
 pub mod project;
 pub mod references;
 pub mod strategy;
-pub mod taskids;
-pub mod time;
 
 pub mod lean;
+
+/// Homes in tg-core, under the paths `src/main.rs` uses.
+pub use tg_core::taskids::{self, label_to_task_id_json};
+pub use tg_core::time;
 
 use index::{FileIndex, IndexSource};
 use phases::{Choice, SubgraphInputs, Target};
@@ -42,12 +44,12 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use strategy::{Evaluation, Registry};
-use taskids::TaskIdGenerator;
 use tg_core::cli::Log;
 use tg_core::graph::{GraphNode, TaskGraph};
 use tg_core::params::Parameters;
 use tg_core::quote::capped;
 use tg_core::task::Task;
+use tg_core::taskids::TaskIdGenerator;
 use tg_core::{bad_input, usage};
 
 /// What optimizing reads of a task: [`Task`], or the lean form `tg-optimize` reads
@@ -447,25 +449,4 @@ pub fn read_strategies(path: &Path, registry: &mut Registry) -> anyhow::Result<(
         return Err(bad_input(format!("{}: expected a mapping of strategy name to definition", path.display())));
     };
     registry.extend_from(&map).map_err(|e| bad_input(format!("{}: {e}", path.display())))
-}
-
-/// `label-to-taskid.json` as the decision task writes it (`json.dump(sort_keys=True, indent=2)`).
-pub fn label_to_task_id_json(map: &BTreeMap<String, String>) -> anyhow::Result<String> {
-    Ok(ascii_json(&serde_json::to_string_pretty(map)?))
-}
-
-/// Python's `ensure_ascii`: non-ASCII characters as `\uXXXX` escapes.
-pub fn ascii_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
-    out
 }

@@ -262,7 +262,8 @@ pub fn deadline_of<T: OptTask>(
     let label = capped(task.label());
     let raw =
         task.deadline()?.ok_or_else(|| bad_input(format!("task {label}: task.deadline: required key missing")))?;
-    let resolved = resolve_timestamps(now, &raw).map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
+    let resolved = resolve_timestamps(&raw, tg_core::time::Instant(now))
+        .map_err(|e| bad_input(format!("task {label}: task.deadline: {e}")))?;
     let Value::String(text) = resolved else {
         return Err(bad_input(format!(
             "task {label}: task.deadline: expected a timestamp, got {}",

@@ -21,7 +21,7 @@
 //! and these parameters.
 //! Without a register hook, an unknown name is an error that lists the built-in names.
 
-use crate::pyish::{compile_match, string_list, truthy};
+use crate::pyish::{string_list, truthy};
 use crate::try_syntax::{self, TryOptionSyntax};
 use serde_json::Value;
 use tg_bridge::{TargetFunction, Worker, WorkerOptions};
@@ -29,6 +29,7 @@ use tg_core::cli::Log;
 use tg_core::config::GraphConfig;
 use tg_core::error::bad_input;
 use tg_core::params::Parameters;
+use tg_core::py::re::match_regex;
 use tg_core::quote::capped;
 use tg_core::task::Task;
 
@@ -262,7 +263,7 @@ fn run_on_git_branches_ok(task: &Task, params: &Parameters) -> Result<bool, Stri
     let head_ref = params.str("head_ref");
     let branch = head_ref.strip_prefix("refs/heads/").unwrap_or(head_ref);
     for pattern in branches {
-        let re = compile_match(pattern)
+        let re = match_regex(pattern)
             .map_err(|e| format!("attributes.run_on_git_branches: bad pattern {pattern:?}: {e}"))?;
         if re.is_match(branch) {
             return Ok(true);

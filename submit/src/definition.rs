@@ -14,11 +14,11 @@
 //! taskId and the copy number ([`duplicate_task_id`]), so a resumed run finds the same ones.
 
 use crate::graph::SubmitGraph;
-use crate::time::{resolve_timestamps, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tg_core::error::bad_input;
 use tg_core::quote::{capped, capped_message};
+use tg_core::time::{resolve_timestamps, Instant};
 
 /// What every task of one submission shares.
 #[derive(Clone, Debug, PartialEq, Eq)]

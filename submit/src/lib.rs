@@ -31,20 +31,19 @@ pub mod progress;
 pub mod queue;
 pub mod scheduler;
 pub mod state;
-pub mod time;
 
 use crate::definition::Submission;
 use crate::graph::SubmitGraph;
 use crate::queue::{DryRunQueue, Queue, TaskclusterQueue};
 use crate::scheduler::{Bodies, Outcome, Plan};
 use crate::state::{Header, StateLog};
-use crate::time::Instant;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tg_core::cli::{CommonArgs, Log, StageContext};
 use tg_core::error::{remote, usage};
+use tg_core::time::Instant;
 use tg_tcclient::{Client, Config, RetryPolicy};
 
 /// The program name used in messages.

@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use tg_core::time::Instant;
 use tg_submit::definition::{copies, task_definitions, Submission};
 use tg_submit::graph::SubmitGraph;
-use tg_submit::time::Instant;
 
 /// Arbitrary JSON, biased towards what task definitions contain.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -50,7 +50,7 @@ proptest! {
         text.push('\n');
         for input in [text.clone(), text + &garbage] {
             if let Ok(graph) = SubmitGraph::read(input.as_bytes(), "<gen>") {
-                let s = Submission { decision_task_id: "D".into(), scheduler_id: "s".into(), now: Instant(1_767_225_600_000) };
+                let s = Submission { decision_task_id: "D".into(), scheduler_id: "s".into(), now: Instant(1_767_225_600_000_000) };
                 let _ = task_definitions(&graph, &s);
                 let _ = (0..graph.len()).map(|i| copies(&graph, i)).collect::<Vec<_>>();
                 let _ = graph.creation_order();

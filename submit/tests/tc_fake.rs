@@ -63,8 +63,8 @@ fn client(env: &[(String, String)]) -> Client {
 
 /// The decision task the graph's tasks depend on, as a decision task would exist already.
 fn create_decision_task(client: &Client, task_id: &str, scheduler_id: &str) {
-    let now = tg_submit::time::Instant::now();
-    let at = |secs: i64| tg_submit::time::Instant(now.0 + secs * 1000).to_json_time();
+    let now = tg_core::time::Instant::now();
+    let at = |secs: i64| tg_core::time::Instant(now.0 + secs * 1_000_000).to_json_time();
     let def = json!({
         "provisionerId": "decision", "workerType": "linux", "schedulerId": scheduler_id,
         "taskGroupId": task_id, "created": at(0), "deadline": at(3600), "expires": at(86400),

@@ -481,7 +481,7 @@ fn implementation_of(task: &TaskDict, config: &TransformConfig<'_>) -> Option<St
         return Some(imp.to_string());
     }
     let worker_type = task.get("worker-type").and_then(Value::as_str)?;
-    crate::util::workertypes::worker_type_implementation(config.graph_config, worker_type).ok().map(|(imp, _)| imp)
+    tg_core::workertypes::worker_type_implementation(config.graph_config, worker_type).ok().map(|(imp, _)| imp)
 }
 
 /// The tasks of `kind`'s kind-dependencies, label -> task, in the order kinds were loaded:

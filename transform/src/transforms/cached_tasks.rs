@@ -17,13 +17,13 @@
 //! already digested when it is reached.
 
 use crate::util::cached_tasks::{add_optimization, format_task_digest, python_truthy};
-use crate::util::format::{python_repr, python_str};
-use crate::util::pyset::python_set_order;
 use crate::util::task_dict::task_name;
 use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::VecDeque;
+use tg_core::py::set::python_set_order;
+use tg_core::py::value::{python_repr, python_str};
 
 /// The transform sequence: `cache_task`.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {

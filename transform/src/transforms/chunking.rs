@@ -12,14 +12,15 @@
 //! `attributes.total_chunks = T` and the substitutions. A field's name is formatted too; the
 //! value goes under the new name, leaving the old key in place when the name changed.
 
-use crate::util::format::format;
-use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::identity_of;
-use crate::util::pyvalue::{setdefault_object, truthy};
+use crate::util::task_dict::identity_of;
+use crate::util::task_dict::setdefault_object;
 use crate::util::templates::{substitute, substitute_in_place};
 use crate::{task_error, TaskDict, TransformConfig};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+use tg_core::py::format::format;
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::truthy;
 
 const CHUNK_CONFIG: StructDef = StructDef {
     fields: &[Field::req("total-chunks", Ty::Int), Field::opt("substitution-fields", Ty::List(&Ty::Str))],

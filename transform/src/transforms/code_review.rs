@@ -27,7 +27,7 @@ fn code_review_labels(config: &TransformConfig<'_>) -> Vec<Value> {
 /// `task["soft-dependencies"] += labels`.
 fn add_dependencies(config: &TransformConfig<'_>, mut task: TaskDict, labels: &[Value]) -> anyhow::Result<TaskDict> {
     if let Some(other) = task.get("soft-dependencies").filter(|v| !v.is_array()) {
-        let found = crate::util::pyvalue::type_name(other);
+        let found = tg_core::py::value::type_name(other);
         return Err(task_error(config, &task, format!("soft-dependencies: expected a list, got {found}")));
     }
     if let Value::Array(list) = task.entry("soft-dependencies").or_insert_with(|| Value::Array(Vec::new())) {

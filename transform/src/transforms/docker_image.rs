@@ -20,13 +20,13 @@
 //! written: that is the decision task's `write_artifacts` mode, which this stage does not have.
 
 use crate::util::docker::generate_context_hash;
-use crate::util::format::python_str;
-use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::{truthy, type_name};
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::python_str;
+use tg_core::py::value::{truthy, type_name};
 
 /// taskgraph's pinned image_builder image.
 pub const IMAGE_BUILDER_IMAGE: &str =

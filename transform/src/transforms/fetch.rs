@@ -9,14 +9,15 @@
 //! artifact-name, include-dot-git, ssh-key).
 
 use crate::util::cached_tasks::{add_optimization, python_truthy};
-use crate::util::format::{format as py_format, python_str};
-use crate::util::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_INT, OPT_STR};
-use crate::util::pypath;
-use crate::util::pyre::python_match;
 use crate::util::treeherder::join_symbol;
 use crate::{task_error, TaskDict, TransformConfig};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+use tg_core::py::format::format as py_format;
+use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_INT, OPT_STR};
+use tg_core::py::path as pypath;
+use tg_core::py::re::python_match;
+use tg_core::py::value::python_str;
 
 /// Cache type of fetch tasks.
 const CACHE_TYPE: &str = "content.v1";

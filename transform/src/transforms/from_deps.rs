@@ -21,13 +21,15 @@
 //! copied attributes, and `fetches`.
 
 use crate::util::dependencies::{get_dependencies, group, GroupBy};
-use crate::util::format::{format, python_str};
-use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::identity_of;
-use crate::util::pyvalue::{python_eq, setdefault_object, truthy, type_name};
 use crate::util::set_name::set_name;
+use crate::util::task_dict::identity_of;
+use crate::util::task_dict::setdefault_object;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
+use tg_core::py::format::format;
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::python_str;
+use tg_core::py::value::{python_eq, truthy, type_name};
 use tg_core::task::Task;
 
 /// taskgraph.transforms.run's `FetchesEntrySchema`.
@@ -150,7 +152,7 @@ fn group_by_of(from_deps: &Map<String, Value>) -> Result<GroupBy<'_>, String> {
             Ok(GroupBy::WithArg(name, arg))
         }
         Some(Value::Object(_)) => Err("group-by: a mapping must have exactly one key (AssertionError)".into()),
-        Some(other) => Err(format!("group-by: no group-by function {}", crate::util::format::python_repr(other))),
+        Some(other) => Err(format!("group-by: no group-by function {}", tg_core::py::value::python_repr(other))),
     }
 }
 
@@ -207,7 +209,7 @@ fn task_for_group(
     if truthy(&opts.set_name) {
         let name = match &opts.set_name {
             Value::String(s) => set_name(s, primary_dep, primary_kind)?,
-            other => return Err(format!("set-name: no set-name function {}", crate::util::format::python_repr(other))),
+            other => return Err(format!("set-name: no set-name function {}", tg_core::py::value::python_repr(other))),
         };
         new_task.insert("name".into(), Value::String(name));
     }

@@ -16,13 +16,14 @@
 //! Step `split_matrix`: dimensions are applied in order (the first varies slowest); each new
 //! task records its values in `attributes.matrix`.
 
-use crate::util::format::python_str;
-use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::{python_eq, setdefault_object, truthy};
+use crate::util::task_dict::setdefault_object;
 use crate::util::templates::substitute_task_fields;
 use crate::{task_error, TaskDict, TransformConfig};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::python_str;
+use tg_core::py::value::{python_eq, truthy};
 
 const MATRIX_CONFIG: StructDef = StructDef {
     fields: &[
@@ -62,7 +63,7 @@ fn dimension_values(key: &str, values: &Value) -> Result<Vec<Value>, String> {
         Value::Array(items) => Ok(items.clone()),
         Value::String(s) => Ok(s.chars().map(|c| Value::String(c.to_string())).collect()),
         Value::Object(m) => Ok(m.keys().map(|k| Value::String(k.clone())).collect()),
-        other => Err(format!("matrix.{key}: '{}' object is not iterable", crate::util::pyvalue::type_name(other))),
+        other => Err(format!("matrix.{key}: '{}' object is not iterable", tg_core::py::value::type_name(other))),
     }
 }
 

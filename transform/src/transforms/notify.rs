@@ -19,12 +19,14 @@
 //! the route `notify.<type>.<key>.<status-type>`; content goes to `extra.notify`, with matrix
 //! and slack keys renamed (`matrix` `formatted-body` -> `matrixFormattedBody`).
 
-use crate::util::format::{format, python_str};
-use crate::util::keyed_by::{resolve_keyed_by, KeyedByOptions};
-use crate::util::msgspec::{validate, validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::{setdefault_object, type_name};
+use crate::util::task_dict::setdefault_object;
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
+use tg_core::py::format::format;
+use tg_core::py::keyed_by::{resolve_keyed_by, KeyedByOptions};
+use tg_core::py::msgspec::{validate, validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::python_str;
+use tg_core::py::value::type_name;
 
 const STATUS_TYPE: Ty = Ty::Literal(&[
     "on-completed",
@@ -324,7 +326,7 @@ fn add_notifications(
     } else {
         task.shift_remove("notify")
     };
-    let Some(Value::Object(mut notify)) = notify.filter(crate::util::pyvalue::truthy) else { return Ok(task) };
+    let Some(Value::Object(mut notify)) = notify.filter(tg_core::py::value::truthy) else { return Ok(task) };
 
     if !task.contains_key("routes") {
         task.insert("routes".into(), Value::Array(Vec::new()));

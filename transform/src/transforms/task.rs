@@ -25,13 +25,13 @@ pub mod parts;
 
 pub use parts::schema;
 
-use crate::util::format::python_str;
-use crate::util::keyed_by::{evaluate_keyed_by, resolve_keyed_by, KeyedByOptions};
 use crate::{TaskDict, TransformConfig};
 use parts::schema::validate_mapping;
-use parts::{dict_entry, format_with, truthy, truthy_key, type_word, Ctx};
+use parts::{dict_entry, format_with, truthy, truthy_key, type_name, Ctx};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+use tg_core::py::keyed_by::{evaluate_keyed_by, resolve_keyed_by, KeyedByOptions};
+use tg_core::py::value::python_str;
 
 /// The task transforms on every task of a kind.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
@@ -77,7 +77,7 @@ fn worker_entry(task: &mut TaskDict) -> Result<&mut Map<String, Value>, String> 
 fn worker_type(task: &TaskDict) -> Result<&str, String> {
     match task.get("worker-type") {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!("worker-type: expected a string, got {}", type_word(other))),
+        Some(other) => Err(format!("worker-type: expected a string, got {}", type_name(other))),
         None => Err("KeyError: 'worker-type'".into()),
     }
 }
@@ -126,13 +126,13 @@ fn set_defaults(task: &mut TaskDict) -> Result<(), String> {
             set_default(worker, "env", json!({}));
             if let Some(caches) = worker.get_mut("caches") {
                 let Value::Array(caches) = caches else {
-                    return Err(format!("worker.caches: TypeError: '{}' object is not iterable", type_word(caches)));
+                    return Err(format!("worker.caches: TypeError: '{}' object is not iterable", type_name(caches)));
                 };
                 for cache in caches {
                     let Value::Object(cache) = cache else {
                         return Err(format!(
                             "worker.caches[]: AttributeError: '{}' object has no attribute 'setdefault'",
-                            type_word(cache)
+                            type_name(cache)
                         ));
                     };
                     set_default(cache, "skip-untrusted", json!(false));
@@ -206,7 +206,7 @@ fn build_task(ctx: &Ctx<'_>, mut task: TaskDict) -> Result<TaskDict, String> {
         Value::Object(e) => {
             e.insert("parent".into(), json!(ctx.parent));
         }
-        other => return Err(format!("extra: expected a mapping, got {}", type_word(other))),
+        other => return Err(format!("extra: expected a mapping, got {}", type_name(other))),
     }
 
     if !task.contains_key("expires-after") {
@@ -232,7 +232,7 @@ fn build_task(ctx: &Ctx<'_>, mut task: TaskDict) -> Result<TaskDict, String> {
     let mut tags = match task.get("tags") {
         None => Map::new(),
         Some(Value::Object(t)) => t.clone(),
-        Some(other) => return Err(format!("tags: expected a mapping, got {}", type_word(other))),
+        Some(other) => return Err(format!("tags: expected a mapping, got {}", type_name(other))),
     };
     tags.insert("createdForUser".into(), ctx.param("owner")?.clone());
     tags.insert("kind".into(), json!(ctx.config.kind));
@@ -301,11 +301,11 @@ fn format_scopes(scopes: Option<&Value>, level: &str, project: &str) -> Result<V
     let list = match scopes {
         None => return Ok(Vec::new()),
         Some(Value::Array(list)) => list,
-        Some(other) => return Err(format!("scopes: TypeError: '{}' object is not iterable", type_word(other))),
+        Some(other) => return Err(format!("scopes: TypeError: '{}' object is not iterable", type_name(other))),
     };
     list.iter()
         .map(|s| {
-            let Value::String(s) = s else { return Err(format!("scopes: expected strings, got {}", type_word(s))) };
+            let Value::String(s) = s else { return Err(format!("scopes: expected strings, got {}", type_name(s))) };
             format_with(s, &[("level", json!(level)), ("project", json!(project))])
                 .map(Value::String)
                 .map_err(|e| format!("scope {s:?}: {e}"))
@@ -336,7 +336,7 @@ fn build_attributes(task: &mut TaskDict) -> Result<Map<String, Value>, String> {
     let mut attributes = match task.get("attributes") {
         None => Map::new(),
         Some(Value::Object(a)) => a.clone(),
-        Some(other) => return Err(format!("attributes: expected a mapping, got {}", type_word(other))),
+        Some(other) => return Err(format!("attributes: expected a mapping, got {}", type_name(other))),
     };
     let label = task.get("label").map(python_str).unwrap_or_default();
     let mut extra = Map::new();
@@ -366,7 +366,7 @@ fn resolve_if_dependencies(task: &TaskDict, dependencies: &Value) -> Result<Valu
         return Ok(if_dependencies);
     }
     let Value::Object(deps) = dependencies else {
-        return Err(format!("dependencies: expected a mapping, got {}", type_word(dependencies)));
+        return Err(format!("dependencies: expected a mapping, got {}", type_name(dependencies)));
     };
     let label = task.get("label").map(python_str).unwrap_or_default();
     names
@@ -391,7 +391,7 @@ fn add_github_checks(ctx: &Ctx<'_>, out: &mut TaskDict) -> Result<(), String> {
             routes.push(json!("checks"));
             Ok(())
         }
-        Some(other) => Err(format!("routes: AttributeError: '{}' object has no attribute 'append'", type_word(other))),
+        Some(other) => Err(format!("routes: AttributeError: '{}' object has no attribute 'append'", type_name(other))),
         None => Err("task.routes: KeyError: 'routes'".into()),
     }
 }
@@ -406,12 +406,12 @@ fn chain_of_trust(out: &mut TaskDict) -> Result<(), String> {
             Some(other) => {
                 return Err(format!(
                     "payload.features: AttributeError: '{}' object has no attribute 'get'",
-                    type_word(other)
+                    type_name(other)
                 ))
             }
         },
         Some(other) => {
-            return Err(format!("task.payload: AttributeError: '{}' object has no attribute 'get'", type_word(other)))
+            return Err(format!("task.payload: AttributeError: '{}' object has no attribute 'get'", type_name(other)))
         }
     };
     if !cot {

@@ -24,13 +24,13 @@
 //! Step `render_task`: for each field, `resolve_keyed_by(task, field, name, **values)`, then
 //! `substitute_task_fields(task, fields, **values)`.
 
-use crate::util::keyed_by::{resolve_keyed_by, KeyedByOptions};
-use crate::util::msgspec::{validate_struct, Field, StructDef, Ty};
-use crate::util::pyvalue::identity_of;
-use crate::util::pyvalue::truthy;
+use crate::util::task_dict::identity_of;
 use crate::util::templates::{deep_get, substitute_task_fields};
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{Map, Value};
+use tg_core::py::keyed_by::{resolve_keyed_by, KeyedByOptions};
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::value::truthy;
 
 const RESOLVE_KEYED_BY_OPTIONS: StructDef = StructDef {
     fields: &[
@@ -120,7 +120,7 @@ fn file_context(config: &TransformConfig<'_>, path: &str) -> Result<Map<String, 
     match tg_core::yaml::load_file(&full).map_err(|e| format!("from-file: {}", tg_core::cli::render_chain(&e)))? {
         Value::Object(m) => Ok(m),
         Value::Null => Err(format!("from-file {path}: 'NoneType' object is not iterable")),
-        other => Err(format!("from-file {path}: expected a mapping, got {}", crate::util::pyvalue::type_name(&other))),
+        other => Err(format!("from-file {path}: expected a mapping, got {}", tg_core::py::value::type_name(&other))),
     }
 }
 
@@ -137,7 +137,7 @@ fn context(
     };
     if let Some(Value::Array(names)) = sub_config.shift_remove("from-custom") {
         if let Some(name) = names.first() {
-            let name = crate::util::format::python_str(name);
+            let name = tg_core::py::value::python_str(name);
             return Err(format!("no provider found for custom context '{name}'"));
         }
     }
@@ -146,7 +146,7 @@ fn context(
         None => {}
         Some(Value::Object(m)) => subs.extend(m),
         Some(other) => {
-            return Err(format!("from-object: cannot update a dict from a {}", crate::util::pyvalue::type_name(&other)))
+            return Err(format!("from-object: cannot update a dict from a {}", tg_core::py::value::type_name(&other)))
         }
     }
     subs.extend(params);
@@ -179,7 +179,7 @@ fn keyed_by_arguments(options: &Map<String, Value>, subs: &Map<String, Value>) -
     }
     let defer = match kwargs.shift_remove("defer") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().map(crate::util::format::python_str).collect(),
+        Some(Value::Array(items)) => items.iter().map(tg_core::py::value::python_str).collect(),
         Some(v) if !truthy(&v) => Vec::new(),
         Some(_) => return Err("defer: only a list of names is supported".into()),
     };
@@ -196,11 +196,11 @@ fn render_task(config: &TransformConfig<'_>, mut task: TaskDict) -> Result<TaskD
     };
     let subs = context(config, &task, &mut sub_config)?;
     let fields: Vec<String> = match sub_config.shift_remove("substitution-fields") {
-        Some(Value::Array(f)) => f.iter().map(crate::util::format::python_str).collect(),
+        Some(Value::Array(f)) => f.iter().map(tg_core::py::value::python_str).collect(),
         _ => return Err("KeyError: 'substitution-fields'".into()),
     };
 
-    let task_name = crate::util::format::python_str(
+    let task_name = tg_core::py::value::python_str(
         task.get("name").or_else(|| task.get("label")).unwrap_or(&Value::String("?".into())),
     );
     let options = match sub_config.get("resolve-keyed-by-options") {

@@ -32,15 +32,15 @@ pub fn digest_of(digest_data: &[String]) -> String {
 /// `type/name/digest`: how a cached task's digest enters its dependents' digests
 /// (taskgraph.transforms.cached_tasks.format_task_digest).
 pub fn format_task_digest(cached_task: &Value) -> Option<String> {
-    let part = |k: &str| cached_task.get(k).map(crate::util::format::python_str);
+    let part = |k: &str| cached_task.get(k).map(tg_core::py::value::python_str);
     Some(format!("{}/{}/{}", part("type")?, part("name")?, part("digest")?))
 }
 
 /// `taskgraph.cached-task-prefix`, else the trust domain.
 fn cache_prefix(config: &TransformConfig<'_>) -> String {
     match config.graph_config.taskgraph_key("cached-task-prefix") {
-        Some(v) => crate::util::format::python_str(v),
-        None => crate::util::format::python_str(config.graph_config.get("trust-domain").unwrap_or(&Value::Null)),
+        Some(v) => tg_core::py::value::python_str(v),
+        None => tg_core::py::value::python_str(config.graph_config.get("trust-domain").unwrap_or(&Value::Null)),
     }
 }
 
@@ -55,7 +55,7 @@ pub use tg_core::py::truthy as python_truthy;
 fn build_date_long(build_date: i64) -> String {
     let days = build_date.div_euclid(86_400);
     let rem = build_date.rem_euclid(86_400);
-    let (y, m, d) = tg_core::params::civil_from_days(days);
+    let (y, m, d) = tg_core::time::civil_from_days(days);
     let (hh, mm, ss) = (rem / 3600, (rem % 3600) / 60, rem % 60);
     format!("{y:04}.{m:02}.{d:02}.{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}")
 }
@@ -77,7 +77,7 @@ fn build_date_param(config: &TransformConfig<'_>) -> Result<i64, String> {
 /// The `level` parameter as text and as the integer `int(level)` gives.
 fn level_param(config: &TransformConfig<'_>) -> Result<(String, i64), String> {
     let text = match config.params.get("level") {
-        Some(v) => crate::util::format::python_str(v),
+        Some(v) => tg_core::py::value::python_str(v),
         None => return Err("parameter level: missing".into()),
     };
     let n = text

@@ -44,7 +44,7 @@ pub fn get_checkout_dir(task: &Map<String, Value>) -> Result<String, String> {
     if worker_str(task, "implementation") == Some("docker-worker") {
         let workdir =
             task.get("run").and_then(|r| r.get("workdir")).ok_or_else(|| "run: KeyError: 'workdir'".to_string())?;
-        return Ok(format!("{}/checkouts", crate::util::format::python_str(workdir)));
+        return Ok(format!("{}/checkouts", tg_core::py::value::python_str(workdir)));
     }
     Ok("checkouts".into())
 }
@@ -61,7 +61,7 @@ pub fn get_checkout_cache_name(config: &TransformConfig<'_>) -> Result<String, S
         let mut sorted: Vec<_> = repos.values().collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
         let lines: Vec<String> = sorted.iter().map(|r| format!("{}\t{}", r.path, r.prefix)).collect();
-        let lines = crate::util::pyset::python_set_order(&lines);
+        let lines = tg_core::py::set::python_set_order(&lines);
         let digest = hex::encode(Sha256::digest(lines.join("\n").as_bytes()));
         name.push_str(&format!("-repos-{digest}"));
     }

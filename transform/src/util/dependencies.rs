@@ -7,10 +7,10 @@
 //! * `attribute` (argument: an attribute name): one group per distinct truthy value of that
 //!   attribute, in order of first appearance; tasks without a truthy value are left out.
 
-use crate::util::pyvalue::{dict_key, truthy};
 use crate::TransformConfig;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use tg_core::py::value::{dict_key, truthy};
 use tg_core::task::Task;
 
 /// The names `from-deps.group-by` accepts.
@@ -33,7 +33,7 @@ pub fn group<'t>(group_by: &GroupBy<'_>, tasks: &[&'t Task]) -> Result<Vec<Vec<&
             Value::String(attr) => group_by_attribute(tasks, attr),
             other => Err(format!(
                 "Invalid group-by attribute argument: Expected `str`, got `{}`",
-                crate::util::pyvalue::type_name(other)
+                tg_core::py::value::type_name(other)
             )),
         },
         GroupBy::WithArg(name @ ("single" | "all"), _) => {
@@ -51,11 +51,7 @@ fn group_by_attribute<'t>(tasks: &[&'t Task], attr: &str) -> Result<Vec<Vec<&'t 
     for task in tasks {
         let Some(val) = task.attributes.get(attr).filter(|v| truthy(v)) else { continue };
         let key = dict_key(val).ok_or_else(|| {
-            format!(
-                "task {}: attribute {attr}: unhashable type: '{}'",
-                task.label,
-                crate::util::pyvalue::type_name(val)
-            )
+            format!("task {}: attribute {attr}: unhashable type: '{}'", task.label, tg_core::py::value::type_name(val))
         })?;
         groups.entry(key).or_default().push(*task);
     }

@@ -44,7 +44,7 @@ const RUN_TASK_SNIPPET: &[&str] = &[
 /// in taskgraph's `archive_files` dict; the map's byte order is the tar's member order).
 type ArchiveFiles = BTreeMap<Vec<u8>, TarMember>;
 
-pub use super::pypath::normpath;
+pub use tg_core::py::path::normpath;
 
 /// Python's `posixpath.join(a, b)`.
 fn posix_join(a: &str, b: &str) -> String {

@@ -6,10 +6,10 @@
 //! The current repository takes its URLs and revision from the parameters; the others from
 //! their `default-repository` / `default-ref` / `type` in config.yml.
 
-use crate::util::pyre::python_match;
 use crate::TransformConfig;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use tg_core::py::re::python_match;
 
 /// One repository to check out.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +32,7 @@ pub struct RepoConfig {
 
 /// The value of a parameter as Python's `str()` would format it.
 fn param(config: &TransformConfig<'_>, key: &str) -> Result<String, String> {
-    config.params.get(key).map(crate::util::format::python_str).ok_or_else(|| format!("KeyError: parameter '{key}'"))
+    config.params.get(key).map(tg_core::py::value::python_str).ok_or_else(|| format!("KeyError: parameter '{key}'"))
 }
 
 /// A string field of a repository's entry in config.yml.
@@ -91,7 +91,7 @@ pub fn repo_configs(config: &TransformConfig<'_>) -> Result<IndexMap<String, Rep
             head_ref: param(config, "head_ref")?,
             repo_type: param(config, "repository_type")?,
             path: String::new(),
-            head_rev: config.params.get("head_rev").filter(|v| !v.is_null()).map(crate::util::format::python_str),
+            head_rev: config.params.get("head_rev").filter(|v| !v.is_null()).map(tg_core::py::value::python_str),
             ssh_secret_name: repo_opt_str(&current, "ssh-secret-name"),
         },
     );

@@ -1,8 +1,8 @@
 //! The parts of taskgraph/util/taskcluster.py that transforms use: artifact prefixes and the
 //! Taskcluster root URL (with the URLs built on it). No network access here.
 
-use super::format::python_str;
 use serde_json::Value;
+use tg_core::py::value::python_str;
 use tg_core::task::Task;
 
 /// The artifact prefix when a task sets none.

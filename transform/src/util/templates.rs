@@ -2,8 +2,8 @@
 //! mapping key of a value), `substitute_task_fields` and `deep_get`. (`merge` lives in
 //! `tg_core::merge`.)
 
-use super::format::format;
 use serde_json::{Map, Value};
+use tg_core::py::format::format;
 
 /// taskgraph's `substitute(item, **subs)`: format strings, and the keys and values of mappings,
 /// recursively (lists element by element). Other values are returned unchanged.
@@ -60,7 +60,7 @@ fn container_of<'a>(
         container = match container.get_mut(head) {
             Some(Value::Object(m)) => m,
             Some(other) => {
-                return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other)))
+                return Err(format!("{field}: '{head}' is a {}, not a mapping", tg_core::py::value::type_name(other)))
             }
             None => return Err(format!("{field}: KeyError: '{head}'")),
         };
@@ -94,7 +94,7 @@ pub fn deep_get<'a>(dict: &'a Map<String, Value>, field: &str) -> Result<Option<
             None => return Ok(None),
             Some(Value::Object(m)) => container = m,
             Some(other) => {
-                return Err(format!("{field}: '{head}' is a {}, not a mapping", super::pyvalue::type_name(other)))
+                return Err(format!("{field}: '{head}' is a {}, not a mapping", tg_core::py::value::type_name(other)))
             }
         }
         rest = tail;

@@ -52,7 +52,7 @@ pub fn inherit_treeherder_from_dep(task: &Map<String, Value>, dep_task: &Task) -
     let platform = dep_th.and_then(|t| t.get("machine")).and_then(|m| m.get("platform"));
     let platform = match platform {
         None => String::new(),
-        Some(v) => super::format::python_str(v),
+        Some(v) => tg_core::py::value::python_str(v),
     };
     let collection = dep_th
         .and_then(|t| t.get("collection"))

@@ -4,14 +4,14 @@
 use super::{worker_mut, worker_str, RunState};
 use crate::util::cached_tasks::python_truthy;
 use crate::util::caches::{get_checkout_cache_name, get_checkout_dir, CACHES};
-use crate::util::format::python_str;
-use crate::util::pypath;
 use crate::util::repo_config::RepoConfig;
 use crate::util::task_dict::object_entry;
 use crate::util::taskcluster::get_artifact_prefix;
 use crate::TransformConfig;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
+use tg_core::py::path as pypath;
+use tg_core::py::value::python_str;
 
 /// The checkout's directory name under the checkout dir: `src` on Windows, `vcs` elsewhere.
 pub fn get_vcsdir_name(os: &str) -> &'static str {

@@ -3,10 +3,10 @@
 //! found at one of the index paths, which are filled with the parameters (`str.format`).
 
 use super::RunState;
-use crate::util::format::format as py_format;
-use crate::util::msgspec::{Field, StructDef, Ty, LIST_STR};
 use crate::TransformConfig;
 use serde_json::{json, Value};
+use tg_core::py::format::format as py_format;
+use tg_core::py::msgspec::{Field, StructDef, Ty, LIST_STR};
 
 /// taskgraph's `IndexSearchRunSchema` (no other keys).
 pub const INDEX_SEARCH_RUN: StructDef = StructDef {

@@ -19,16 +19,16 @@ mod toolchain;
 
 use crate::transforms::cached_tasks::order_tasks;
 use crate::util::cached_tasks::python_truthy;
-use crate::util::format::python_str;
-use crate::util::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_INT, OPT_LIST_STR, OPT_STR};
-use crate::util::pypath;
 use crate::util::task_dict::object_entry;
 use crate::util::taskcluster::{get_artifact_prefix, get_task_artifact_prefix};
-use crate::util::workertypes::Memo;
 use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_INT, OPT_LIST_STR, OPT_STR};
+use tg_core::py::path as pypath;
+use tg_core::py::value::python_str;
+use tg_core::workertypes::Memo;
 
 // ---------------------------------------------------------------- schema
 
@@ -151,7 +151,7 @@ fn validate(config: &TransformConfig<'_>, task: &TaskDict) -> anyhow::Result<()>
 
 /// taskgraph's `transforms` sequence of taskgraph/transforms/run/__init__.py.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {
-    let worker_types = crate::util::workertypes::Memo::default();
+    let worker_types = tg_core::workertypes::Memo::default();
     let tasks = first_error_in_order(tasks.into_par_iter().map(|mut task| {
         validate(config, &task)?;
         rewrite_when_to_optimization(config, &mut task)?;

@@ -9,13 +9,14 @@
 use super::common::{env_mut, support_caches, support_vcs_checkout};
 use super::{worker_mut, worker_str, RunState};
 use crate::util::cached_tasks::python_truthy;
-use crate::util::format::{format as py_format, python_str};
-use crate::util::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_STR, TASKREF_OR_STRING};
-use crate::util::pypath;
 use crate::util::repo_config::repo_configs;
 use crate::util::taskcluster::get_root_url;
 use crate::TransformConfig;
 use serde_json::{json, Map, Value};
+use tg_core::py::format::format as py_format;
+use tg_core::py::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_STR, TASKREF_OR_STRING};
+use tg_core::py::path as pypath;
+use tg_core::py::value::python_str;
 
 /// taskgraph's `RunTaskRunSchema` (unknown keys pass).
 pub const RUN_TASK_RUN: StructDef = StructDef {
@@ -57,7 +58,7 @@ fn exec_command(state: &mut RunState) -> Result<Vec<Value>, String> {
     match exec_with.as_str() {
         Some("bash") => Ok(vec![json!("bash"), json!("-cx")]),
         Some("powershell") => Ok(vec![json!("powershell.exe"), json!("-ExecutionPolicy"), json!("Bypass")]),
-        _ => Err(format!("exec-with: KeyError: {}", crate::util::format::python_repr(&exec_with))),
+        _ => Err(format!("exec-with: KeyError: {}", tg_core::py::value::python_repr(&exec_with))),
     }
 }
 

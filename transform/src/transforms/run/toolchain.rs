@@ -6,14 +6,14 @@
 use super::common::{docker_worker_add_artifacts, generic_worker_add_artifacts, get_vcsdir_name};
 use super::{configure_taskdesc_for_run, worker_mut, worker_str, RunState};
 use crate::util::cached_tasks::python_truthy;
-use crate::util::format::python_str;
 use crate::util::hash::hash_paths_mapped;
-use crate::util::msgspec::{Field, StructDef, Ty, OPT_LIST_STR};
-use crate::util::pypath;
 use crate::util::shell;
 use crate::util::task_dict::object_entry;
 use crate::TransformConfig;
 use serde_json::{json, Value};
+use tg_core::py::msgspec::{Field, StructDef, Ty, OPT_LIST_STR};
+use tg_core::py::path as pypath;
+use tg_core::py::value::{python_str, type_name};
 
 /// Cache type of toolchain tasks.
 const CACHE_TYPE: &str = "toolchains.v3";
@@ -86,19 +86,6 @@ fn get_digest_data(config: &TransformConfig<'_>, state: &mut RunState) -> Result
         data.extend(string_list(Some(args), "arguments")?);
     }
     Ok(data)
-}
-
-/// Python's name of a JSON value's type.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 /// taskgraph's `common_toolchain`.

@@ -7,9 +7,9 @@ pub mod routes;
 pub mod schema;
 pub mod volumes;
 
-use crate::util::format::python_str;
 use crate::TransformConfig;
 use serde_json::{Map, Value};
+use tg_core::py::value::python_str;
 use volumes::VolumeCache;
 
 /// What every step of the task transforms reads, computed once per kind.
@@ -23,7 +23,7 @@ pub struct Ctx<'a> {
     /// The run-task cache-name suffix (first 20 hex digits of run-task's sha256).
     pub run_task_suffix: String,
     /// Worker-type lookups already made.
-    worker_types: crate::util::workertypes::Memo,
+    worker_types: tg_core::workertypes::Memo,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,12 +38,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// [`get_worker_type`](crate::util::workertypes::get_worker_type), remembered.
+    /// [`get_worker_type`](tg_core::workertypes::get_worker_type), remembered.
     pub fn worker_type(&self, alias: &str, level: &str) -> Result<(String, String), String> {
         self.worker_types.worker_type(self.config.graph_config, alias, level)
     }
 
-    /// [`worker_type_implementation`](crate::util::workertypes::worker_type_implementation), remembered.
+    /// [`worker_type_implementation`](tg_core::workertypes::worker_type_implementation), remembered.
     pub fn implementation(&self, worker_type: &str) -> Result<(String, Option<String>), String> {
         self.worker_types.implementation(self.config.graph_config, worker_type)
     }
@@ -87,28 +87,16 @@ pub fn python_int(value: &Value) -> Result<i64, String> {
             t.parse::<i64>()
                 .map_err(|_| format!("ValueError: invalid literal for int() with base 10: {}", python_str(value)))
         }
-        other => Err(format!("TypeError: int() argument must be a string or a number, not {}", type_word(other))),
+        other => Err(format!("TypeError: int() argument must be a string or a number, not {}", type_name(other))),
     }
 }
 
 pub use tg_core::py::truthy;
+pub use tg_core::py::value::type_name;
 
 /// `bool(m.get(key))`.
 pub fn truthy_key(m: &Map<String, Value>, key: &str) -> bool {
     m.get(key).is_some_and(truthy)
-}
-
-/// Python's type name of a JSON value, for messages.
-pub fn type_word(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 /// `m.setdefault(key, {})`, which must be a mapping; `what` names it in the error.
@@ -119,7 +107,7 @@ pub fn dict_entry<'m>(
 ) -> Result<&'m mut Map<String, Value>, String> {
     match m.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())) {
         Value::Object(inner) => Ok(inner),
-        other => Err(format!("{what}: expected a mapping, got {}", type_word(other))),
+        other => Err(format!("{what}: expected a mapping, got {}", type_name(other))),
     }
 }
 
@@ -127,7 +115,7 @@ pub fn dict_entry<'m>(
 pub fn list_entry<'m>(m: &'m mut Map<String, Value>, key: &str, what: &str) -> Result<&'m mut Vec<Value>, String> {
     match m.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new())) {
         Value::Array(inner) => Ok(inner),
-        other => Err(format!("{what}: expected a list, got {}", type_word(other))),
+        other => Err(format!("{what}: expected a list, got {}", type_name(other))),
     }
 }
 
@@ -135,7 +123,7 @@ pub fn list_entry<'m>(m: &'m mut Map<String, Value>, key: &str, what: &str) -> R
 pub fn dict_at<'m>(m: &'m Map<String, Value>, key: &str, what: &str) -> Result<&'m Map<String, Value>, String> {
     match m.get(key) {
         Some(Value::Object(inner)) => Ok(inner),
-        Some(other) => Err(format!("{what}: expected a mapping, got {}", type_word(other))),
+        Some(other) => Err(format!("{what}: expected a mapping, got {}", type_name(other))),
         None => Err(format!("{what}: KeyError: '{key}'")),
     }
 }
@@ -158,5 +146,5 @@ pub fn json_key(v: &Value) -> String {
 /// Fill a `str.format` template from (name, value) pairs.
 pub fn format_with(template: &str, fields: &[(&str, Value)]) -> Result<String, String> {
     let map: Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    crate::util::format::format(template, &map)
+    tg_core::py::format::format(template, &map)
 }

@@ -11,11 +11,11 @@
 //! | `succeed`          | [`schema::SUCCEED`]        | `{}`                                      |
 
 use super::schema::{self, StructTy};
-use super::{dict_at, dict_entry, json_key, list_entry, required, truthy, truthy_key, type_word, Ctx};
-use crate::util::format::python_str;
+use super::{dict_at, dict_entry, json_key, list_entry, required, truthy, truthy_key, type_name, Ctx};
 use crate::TaskDict;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+use tg_core::py::value::python_str;
 
 /// The payload schema of a worker implementation, if task.py has a builder for it.
 pub fn payload_schema(implementation: &str) -> Option<&'static StructTy> {
@@ -144,7 +144,7 @@ fn build_docker_worker_payload(ctx: &Ctx<'_>, task: &mut TaskDict, task_def: &mu
         let suffix = cache_suffix(ctx, run_task, out_of_tree_image.as_deref());
         let mut named = Map::new();
         let Value::Array(caches) = caches else {
-            return Err(format!("worker.caches: expected a list, got {}", type_word(caches)));
+            return Err(format!("worker.caches: expected a list, got {}", type_name(caches)));
         };
         for cache in caches {
             let Value::Object(cache) = cache else { return Err("worker.caches: expected mappings".into()) };
@@ -198,7 +198,7 @@ fn docker_image(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<Value, String> {
         let deps = match task.get("dependencies") {
             None => None,
             Some(Value::Object(d)) => Some(d),
-            Some(other) => return Err(format!("dependencies: expected a mapping, got {}", type_word(other))),
+            Some(other) => return Err(format!("dependencies: expected a mapping, got {}", type_name(other))),
         };
         if deps.is_some_and(|d| d.contains_key("docker-image")) {
             return Err("AssertionError: docker-image key in dependencies object is reserved".into());
@@ -238,11 +238,11 @@ fn is_run_task(command: Option<&Value>) -> Result<bool, String> {
             items.first().ok_or("worker.command: IndexError: list index out of range (empty command)")?
         }
         Some(other) => {
-            return Err(format!("worker.command: TypeError: '{}' object is not subscriptable", type_word(other)))
+            return Err(format!("worker.command: TypeError: '{}' object is not subscriptable", type_name(other)))
         }
     };
     let Value::String(first) = first else {
-        return Err(format!("worker.command[0]: TypeError: expected str, got {}", type_word(first)));
+        return Err(format!("worker.command[0]: TypeError: expected str, got {}", type_name(first)));
     };
     Ok(first.rsplit('/').next().unwrap_or_default().starts_with("run-task"))
 }
@@ -250,7 +250,7 @@ fn is_run_task(command: Option<&Value>) -> Result<bool, String> {
 /// `artifacts`: name -> {path, type, expires (the task's)}.
 fn docker_artifacts(artifacts: &Value, task_def: &TaskDict) -> Result<Value, String> {
     let Value::Array(list) = artifacts else {
-        return Err(format!("worker.artifacts: expected a list, got {}", type_word(artifacts)));
+        return Err(format!("worker.artifacts: expected a list, got {}", type_name(artifacts)));
     };
     let expires = task_def.get("expires").cloned().unwrap_or(Value::Null);
     let mut out = Map::new();
@@ -284,7 +284,7 @@ fn sorted_join<'v>(values: impl Iterator<Item = &'v Value>, what: &str) -> Resul
         .map(|v| {
             v.as_str()
                 .map(str::to_string)
-                .ok_or_else(|| format!("{what}: TypeError: expected str, got {}", type_word(v)))
+                .ok_or_else(|| format!("{what}: TypeError: expected str, got {}", type_name(v)))
         })
         .collect::<Result<Vec<_>, _>>()?;
     strings.sort();
@@ -321,7 +321,7 @@ fn build_generic_worker_payload(ctx: &Ctx<'_>, task: &mut TaskDict, task_def: &m
     let mut env = match worker.get("env") {
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(other) => return Err(format!("worker.env: expected a mapping, got {}", type_word(other))),
+        Some(other) => return Err(format!("worker.env: expected a mapping, got {}", type_name(other))),
     };
     if needs_sccache {
         env.insert("USE_SCCACHE".into(), json!("1"));
@@ -380,7 +380,7 @@ fn generic_artifacts(artifacts: Option<&Value>) -> Result<Vec<Value>, String> {
     let list = match artifacts {
         None => return Ok(Vec::new()),
         Some(Value::Array(list)) => list,
-        Some(other) => return Err(format!("worker.artifacts: expected a list, got {}", type_word(other))),
+        Some(other) => return Err(format!("worker.artifacts: expected a list, got {}", type_name(other))),
     };
     list.iter()
         .map(|artifact| {
@@ -402,7 +402,7 @@ fn generic_mounts(ctx: &Ctx<'_>, mounts: Option<&Value>, task_def: &mut TaskDict
     let list = match mounts {
         None => return Ok(Vec::new()),
         Some(Value::Array(list)) => list.clone(),
-        Some(other) => return Err(format!("worker.mounts: expected a list, got {}", type_word(other))),
+        Some(other) => return Err(format!("worker.mounts: expected a list, got {}", type_name(other))),
     };
     let mut out = Vec::with_capacity(list.len());
     for mount in list {
@@ -414,7 +414,7 @@ fn generic_mounts(ctx: &Ctx<'_>, mounts: Option<&Value>, task_def: &mut TaskDict
         }
         if let Some(content) = mount.get_mut("content") {
             let Value::Object(content) = content else {
-                return Err(format!("worker.mounts[].content: expected a mapping, got {}", type_word(content)));
+                return Err(format!("worker.mounts[].content: expected a mapping, got {}", type_name(content)));
             };
             if let Some(task_id) = content.shift_remove("task-id") {
                 content.insert("taskId".into(), task_id);
@@ -423,7 +423,7 @@ fn generic_mounts(ctx: &Ctx<'_>, mounts: Option<&Value>, task_def: &mut TaskDict
                 let Value::String(artifact) = artifact else {
                     return Err(format!(
                         "worker.mounts[].content.artifact: expected a string, got {}",
-                        type_word(artifact)
+                        type_name(artifact)
                     ));
                 };
                 if !artifact.starts_with("public/") {

@@ -1,11 +1,11 @@
 //! Treeherder metadata and index routes (task.py's `process_treeherder_metadata`,
 //! `add_index_routes` and the `generic` index builder).
 
-use super::{dict_entry, python_int, truthy, type_word, Ctx};
-use crate::util::format::python_str;
+use super::{dict_entry, python_int, truthy, type_name, Ctx};
 use crate::util::treeherder::{split_symbol, treeherder_defaults};
 use crate::TaskDict;
 use serde_json::{json, Map, Value};
+use tg_core::py::value::python_str;
 
 /// Root of the treeherder routes.
 const TREEHERDER_ROUTE_ROOT: &str = "tc-treeherder";
@@ -50,14 +50,14 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
             }
         }
         let Value::Object(extra_map) = &mut extra else {
-            return Err(format!("extra: expected a mapping, got {}", type_word(&extra)));
+            return Err(format!("extra: expected a mapping, got {}", type_name(&extra)));
         };
         let platform = match merged.get("platform") {
             Some(Value::String(p)) => p.clone(),
             other => {
                 return Err(format!(
                     "treeherder.platform: expected a string, got {}",
-                    other.map_or("nothing", type_word)
+                    other.map_or("nothing", type_name)
                 ))
             }
         };
@@ -73,7 +73,7 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
         let symbol = match merged.get("symbol") {
             Some(Value::String(s)) => s.clone(),
             other => {
-                return Err(format!("treeherder.symbol: expected a string, got {}", other.map_or("nothing", type_word)))
+                return Err(format!("treeherder.symbol: expected a string, got {}", other.map_or("nothing", type_name)))
             }
         };
         let (group_symbol, symbol) = split_symbol(&symbol)?;
@@ -107,7 +107,7 @@ pub fn process_treeherder_metadata(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result
         );
         match &mut routes {
             Value::Array(r) => r.push(json!(route)),
-            other => return Err(format!("routes: expected a list, got {}", type_word(other))),
+            other => return Err(format!("routes: expected a list, got {}", type_name(other))),
         }
     }
     task.insert("routes".into(), routes);
@@ -133,7 +133,7 @@ pub fn add_index_routes(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<(), String
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(other) => {
-            return Err(format!("index: AttributeError: '{}' object has no attribute 'get'", type_word(other)))
+            return Err(format!("index: AttributeError: '{}' object has no attribute 'get'", type_name(other)))
         }
     };
     let tier = match task.get("extra").and_then(|e| e.get("treeherder")) {
@@ -176,7 +176,7 @@ fn greater_than_one(tier: &Value) -> Result<bool, String> {
         Value::Bool(_) => Ok(false),
         other => Err(format!(
             "treeherder tier: TypeError: '>' not supported between instances of '{}' and 'int'",
-            type_word(other)
+            type_name(other)
         )),
     }
 }
@@ -206,10 +206,10 @@ fn add_generic_index_routes(ctx: &Ctx<'_>, task: &mut TaskDict, index: &Map<Stri
     subs.insert("branch_rev".into(), ctx.param("head_rev")?.clone());
     let routes = match task.entry("routes").or_insert_with(|| json!([])) {
         Value::Array(r) => r,
-        other => return Err(format!("routes: expected a list, got {}", type_word(other))),
+        other => return Err(format!("routes: expected a list, got {}", type_name(other))),
     };
     for template in V2_ROUTE_TEMPLATES {
-        routes.push(json!(crate::util::format::format(template, &subs)?));
+        routes.push(json!(tg_core::py::format::format(template, &subs)?));
     }
     Ok(())
 }
@@ -218,7 +218,7 @@ fn add_generic_index_routes(ctx: &Ctx<'_>, task: &mut TaskDict, index: &Map<Stri
 fn build_date_long(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = tg_core::params::civil_from_days(days);
+    let (y, m, d) = tg_core::time::civil_from_days(days);
     let (hh, mm, ss) = (rem / 3600, (rem % 3600) / 60, rem % 60);
     format!("{y:04}.{m:02}.{d:02}.{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}")
 }

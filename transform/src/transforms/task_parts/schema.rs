@@ -149,7 +149,7 @@ fn accepts_kind(ty: &Ty, value: &Value) -> bool {
 fn check_member(ty: &Ty, value: &Value, loc: &Loc) -> Result<(), SchemaError> {
     match (ty, value) {
         (Ty::Lit(allowed), Value::String(s)) if !allowed.contains(&s.as_str()) => Err(SchemaError {
-            message: format!("Invalid enum value {}", crate::util::format::python_repr(value)),
+            message: format!("Invalid enum value {}", tg_core::py::value::python_repr(value)),
             path: loc.to_string(),
         }),
         (Ty::List(item), Value::Array(items)) => {

@@ -70,7 +70,7 @@ fn image_path(graph_config: &GraphConfig, name: &str) -> Result<PathBuf, String>
         };
         if image == name {
             if let Some(d) = spec.get("definition") {
-                definition = crate::util::format::python_str(d);
+                definition = tg_core::py::value::python_str(d);
             }
         }
     }

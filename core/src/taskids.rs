@@ -1,10 +1,12 @@
-//! New taskIds: "nice" v4 slugids (Python `slugid.nice()`: a random v4 UUID with its first bit
+//! TaskIds and the label -> taskId map. New taskIds are "nice" v4 slugids (Python `slugid.nice()`: a random v4 UUID with its first bit
 //! cleared, so the id starts with `A`-`f`, in URL-safe base64 without padding, 22 characters).
 //!
 //! Production ids come from the operating system's randomness. With a seed, ids come from a
 //! SplitMix64 stream instead, so that the same input and seed give the same bytes out.
+//! `label-to-taskid.json` is written as taskgraph writes it ([`label_to_task_id_json`]).
 
-use tg_core::slugid::slugid_from_bytes;
+use crate::slugid::slugid_from_bytes;
+use std::collections::BTreeMap;
 
 /// A source of taskIds.
 #[derive(Debug, Clone)]
@@ -26,7 +28,7 @@ impl TaskIdGenerator {
     /// The next taskId.
     pub fn next_id(&mut self) -> anyhow::Result<String> {
         match &mut self.seeded {
-            None => tg_core::slugid::slugid_nice(),
+            None => crate::slugid::slugid_nice(),
             Some(rng) => {
                 let mut bytes = [0u8; 16];
                 bytes[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
@@ -49,6 +51,27 @@ impl SplitMix64 {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+}
+
+/// `label-to-taskid.json` as the decision task writes it (`json.dump(sort_keys=True, indent=2)`).
+pub fn label_to_task_id_json(map: &BTreeMap<String, String>) -> anyhow::Result<String> {
+    Ok(ascii_json(&serde_json::to_string_pretty(map)?))
+}
+
+/// Python's `ensure_ascii`: non-ASCII characters as `\uXXXX` escapes.
+pub fn ascii_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,9 +1,20 @@
-//! Python value semantics for JSON values: truthiness, `==` (where `1 == 1.0 == True`), and the
-//! key a value has in a Python dict (so grouping by a value merges the same keys Python merges).
+//! Python's view of JSON values where taskgraph's code relies on it: truthiness (`bool(x)`),
+//! `==` (where `1 == 1.0 == True`), the key a value has in a Python dict (so grouping by a value
+//! merges the keys Python merges), type names (`str`, `int`, `dict`, ...), `str()` and `repr()`.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
-pub use tg_core::py::truthy;
+/// Python's `bool(value)`: `None`, `False`, `0`, `0.0`, `""`, `[]` and `{}` are false.
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
 
 /// A number (or bool) as Python compares it numerically.
 fn numeric(value: &Value) -> Option<f64> {
@@ -58,21 +69,6 @@ pub fn dict_key(value: &Value) -> Option<String> {
     }
 }
 
-/// Python's `d.setdefault(key, {})` where the result must be a dict: the mapping at `d[key]`,
-/// created when absent; `Err` (naming the type found) when the key holds something else.
-pub fn setdefault_object<'a>(d: &'a mut Map<String, Value>, key: &str) -> Result<&'a mut Map<String, Value>, String> {
-    match d.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())) {
-        Value::Object(m) => Ok(m),
-        other => Err(format!("{key}: expected a mapping, got {}", type_name(other))),
-    }
-}
-
-/// Just the keys `task_error` names a task by (`name`, `label`): a cheap stand-in for the
-/// whole task when an error has to be reported after the task was consumed.
-pub fn identity_of(task: &Map<String, Value>) -> Map<String, Value> {
-    ["name", "label"].iter().filter_map(|k| task.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
-}
-
 /// Python's name for a value's type, for error messages (`str`, `int`, `dict`, ...).
 pub fn type_name(value: &Value) -> &'static str {
     match value {
@@ -86,6 +82,51 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Python `str(value)` for JSON values.
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => python_repr(other),
+    }
+}
+
+/// Python `repr(value)` for JSON values (`'a'`, `True`, `None`, `['a', 1]`, `{'k': 'v'}`).
+pub fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => repr_str(s),
+        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter().map(|(k, v)| format!("{}: {}", repr_str(k), python_repr(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +134,29 @@ mod tests {
 
     #[test]
     fn table() {
+        // bool(x) in CPython for the same values.
+        let cases = [
+            (json!(null), false),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(0.0), false),
+            (json!(""), false),
+            (json!([]), false),
+            (json!({}), false),
+            (json!(true), true),
+            (json!(-1), true),
+            (json!(0.5), true),
+            (json!("0"), true),
+            (json!([0]), true),
+            (json!({"a": 0}), true),
+        ];
+        for (v, expected) in cases {
+            assert_eq!(truthy(&v), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn eq_and_dict_keys() {
         // Python 3.11: bool(x), x == y, hash-equality of dict keys.
         assert!(!truthy(&json!(0)) && !truthy(&json!("")) && !truthy(&json!({})) && truthy(&json!("0")));
         assert!(python_eq(&json!(1), &json!(true)) && python_eq(&json!(1.0), &json!(1)));

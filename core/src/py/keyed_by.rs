@@ -2,7 +2,8 @@
 //! an exact key, then every key that full-matches as a regex, then `default`; nested
 //! `by-*` mappings are resolved in turn. Errors name the item and field.
 
-use super::pyre::python_full_match;
+use crate::py::re::python_full_match;
+use crate::py::value::python_repr;
 use serde_json::{Map, Value};
 
 /// How a lookup key compares with mapping keys: strings as they are, other scalars the way the
@@ -139,17 +140,6 @@ fn single_by_key(value: &Value) -> Option<(&str, &Value)> {
     }
     let (k, v) = m.iter().next()?;
     k.starts_with("by-").then_some((k.as_str(), v))
-}
-
-/// A value as Python's `repr` shows it in messages (`'linux64'`, `3`, `True`).
-pub fn python_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("'{s}'"),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Null => "None".into(),
-        other => other.to_string(),
-    }
 }
 
 /// taskgraph's `resolve_keyed_by(item, field, item_name, **extra_values)`: resolve the field at

@@ -2,6 +2,7 @@
 //! `{name[0]}`, `{{`/`}}` escapes, `!s`/`!r` conversions and simple format specs (fill, align,
 //! width, zero padding). Values print as Python's `str()` would.
 
+use crate::py::value::{python_repr, python_str};
 use serde_json::{Map, Value};
 
 /// Fill `template` from `fields`; errors describe the bad template or missing field.
@@ -142,51 +143,6 @@ fn apply_spec(text: &str, spec: &str, value: &Value) -> Result<String, String> {
             None => format!("{}{text}", fill_str(pad)),
         },
     })
-}
-
-/// Python `str(value)` for JSON values.
-pub fn python_str(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => python_repr(other),
-    }
-}
-
-/// Python `repr(value)` for JSON values (`'a'`, `True`, `None`, `['a', 1]`, `{'k': 'v'}`).
-pub fn python_repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => repr_str(s),
-        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(m) => format!(
-            "{{{}}}",
-            m.iter().map(|(k, v)| format!("{}: {}", repr_str(k), python_repr(v))).collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
-fn repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 //! `level`, then filled as `str.format` with `{alias}`, `{level}` and `{trust-domain}`).
 //! Two built-in aliases need no config: `always-optimized` and `succeed`.
 
-use super::format::format;
-use super::keyed_by::{evaluate_keyed_by, evaluate_keyed_by_alternatives, KeyedByOptions};
+use crate::config::GraphConfig;
+use crate::py::format::format;
+use crate::py::keyed_by::{evaluate_keyed_by, evaluate_keyed_by_alternatives, KeyedByOptions};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tg_core::config::GraphConfig;
 
 /// A built-in worker type: (alias = implementation, provisioner, worker-type).
 const BUILTIN_TYPES: &[(&str, &str, &str)] =
@@ -133,7 +133,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn config(yaml: &str) -> GraphConfig {
-        let v = tg_core::yaml::from_str(yaml, "config.yml").unwrap();
+        let v = crate::yaml::from_str(yaml, "config.yml").unwrap();
         GraphConfig { config: v.as_object().unwrap().clone(), root_dir: PathBuf::from("/nonexistent") }
     }
 

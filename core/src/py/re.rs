@@ -1,11 +1,18 @@
-//! Python `re.match(pattern + "$", text)` in Rust: anchored at the start, `$` closing the last
-//! alternative only, as Python reads the concatenation.
+//! Python's `re.match` anchoring in Rust: `re.match(pattern, text)` is anchored at the start
+//! only; taskgraph's `re.match(pattern + "$", text)` is anchored at both ends, `$` closing the
+//! last alternative only, as Python reads the concatenation. Every stage compiles such patterns
+//! here.
 
 use regex::Regex;
 
 /// Compile `pattern` as taskgraph's `re.match(pattern + "$", …)` would apply it.
-pub fn full_match_regex(pattern: &str) -> Option<Regex> {
-    Regex::new(&format!("^(?:{pattern}$)")).ok()
+pub fn full_match_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{pattern}$)"))
+}
+
+/// Compile `pattern` as `re.match(pattern, …)` applies it: anchored at the start only.
+pub fn match_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{pattern})"))
 }
 
 /// `re.match(pattern + "$", text)`: true when it matches. A pattern Rust cannot compile
@@ -22,7 +29,7 @@ pub fn python_full_match(pattern: &str, text: &str) -> bool {
         }
         cache
             .entry(pattern.to_string())
-            .or_insert_with(|| full_match_regex(pattern))
+            .or_insert_with(|| full_match_regex(pattern).ok())
             .as_ref()
             .is_some_and(|re| re.is_match(text))
     })
@@ -43,7 +50,7 @@ fn is_literal(pattern: &str) -> bool {
 
 /// `re.match(pattern, text)`: anchored at the start only.
 pub fn python_match(pattern: &str, text: &str) -> bool {
-    Regex::new(&format!("^(?:{pattern})")).is_ok_and(|re| re.is_match(text))
+    match_regex(pattern).is_ok_and(|re| re.is_match(text))
 }
 
 #[cfg(test)]
@@ -64,5 +71,11 @@ mod tests {
         for (pattern, text, expected) in cases {
             assert_eq!(python_full_match(pattern, text), expected, "{pattern} ~ {text}");
         }
+        // re.match(pattern, text) is not None, CPython 3.11
+        let re = match_regex("release/.*").unwrap();
+        assert!(re.is_match("release/1.0"));
+        assert!(!re.is_match("x-release/1.0"));
+        assert!(match_regex("main").unwrap().is_match("main-2"));
+        assert!(python_match("a|b", "bc") && !python_match("b", "ab"));
     }
 }
