@@ -50,6 +50,8 @@ pub struct Extensions {
     pub worker: Option<Worker>,
     /// `--trace`: follow tasks step by step.
     pub tracer: Option<Tracer>,
+    /// `--docker-contexts DIR`: write in-tree images' context tarballs, as the decision does.
+    pub docker_contexts: Option<std::path::PathBuf>,
 }
 
 /// One planned step of a kind's sequence.
@@ -163,6 +165,7 @@ fn run_kinds(
 
     let mut tasks_by_kind: IndexMap<String, Vec<Task>> = IndexMap::new();
     let mut seen_labels: HashMap<String, String> = HashMap::new();
+    let docker_contexts = ext.docker_contexts.clone();
     for (position, kind) in kinds.iter().enumerate() {
         let inputs = by_kind.shift_remove(&kind.name).unwrap_or_default();
         let (deps, lent) = lend_dependencies(kind, &mut tasks_by_kind);
@@ -179,6 +182,7 @@ fn run_kinds(
             kind_dependencies_tasks: &deps,
             graph_config: &ctx.graph_config,
             log,
+            docker_contexts: docker_contexts.as_deref(),
         };
         let steps = plan(kind, names)?;
         let keep = !streaming || kinds.iter().skip(position + 1).any(|later| later.dependencies().contains(&kind.name));

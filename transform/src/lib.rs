@@ -40,6 +40,9 @@ pub struct TransformConfig<'a> {
     pub graph_config: &'a GraphConfig,
     /// Stderr logging.
     pub log: Log,
+    /// Where to write docker-context tarballs (taskgraph's `write_artifacts` mode of the
+    /// decision task), if anywhere.
+    pub docker_contexts: Option<&'a Path>,
 }
 
 impl TransformConfig<'_> {

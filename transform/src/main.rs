@@ -48,6 +48,10 @@ struct Args {
     /// Write the trace to FILE instead of stderr.
     #[arg(long, value_name = "FILE", requires = "trace")]
     trace_file: Option<PathBuf>,
+    /// Write each in-tree docker image's context as DIR/<image>.tar.gz, as the decision task
+    /// does (`docker-contexts/`, uploaded as public/docker-contexts/).
+    #[arg(long, value_name = "DIR")]
+    docker_contexts: Option<PathBuf>,
     /// Apply the project's `taskgraph.decision-parameters` function to the parameters first,
     /// as `taskgraph decision` does (`taskgraph full` does not).
     #[arg(long)]
@@ -66,7 +70,8 @@ fn main() -> ExitCode {
         let items = JsonLinesReader::new(input, source).requiring_end(end).read_all()?;
         let graph_config = GraphConfig::load(&args.common.root)?;
         let kinds = driver::kinds_of(&graph_config, &items)?;
-        let mut ext = Extensions { tracer: tracer(&args)?, worker: None };
+        let mut ext =
+            Extensions { tracer: tracer(&args)?, worker: None, docker_contexts: args.docker_contexts.clone() };
         let ctx = if driver::needs_worker(&graph_config, &kinds) || args.decision_parameters {
             let (ctx, worker) = context_from_worker(&args, graph_config, log)?;
             ext.worker = Some(worker);

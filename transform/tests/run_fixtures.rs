@@ -117,6 +117,7 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
         kind_dependencies_tasks: &deps,
         graph_config: &graph_config,
         log: Log::quiet("tg-transform"),
+        docker_contexts: None,
     };
     let cases = get("cases").as_array().cloned().unwrap_or_default();
     let mut failures = Vec::new();

@@ -166,7 +166,7 @@ proptest! {
         let kind_config = Map::new();
         let config = TransformConfig {
             kind, path: &kind_path, config: &kind_config, params: &params,
-            kind_dependencies_tasks: &deps, graph_config: &gc, log: Log::quiet("tg-transform"),
+            kind_dependencies_tasks: &deps, graph_config: &gc, log: Log::quiet("tg-transform"), docker_contexts: None,
         };
         let step = registry::lookup(module).unwrap();
         if let Err(e) = step(&config, vec![task]) {

@@ -139,7 +139,7 @@ proptest! {
             params: &params,
             kind_dependencies_tasks: &deps,
             graph_config: &graph_config,
-            log: Log::quiet("test"),
+            log: Log::quiet("test"), docker_contexts: None,
         };
         let step = tg_transform::registry::lookup(module).unwrap();
         let _ = step(&config, tasks);

@@ -47,6 +47,7 @@ fn run_fixture(path: &Path) -> (usize, Vec<(String, String)>) {
         kind_dependencies_tasks: &deps,
         graph_config: &graph_config,
         log: Log::quiet("tg-transform"),
+        docker_contexts: None,
     };
     // the fixture's environment (e.g. TASK_ID), for this file only; one test thread runs the files
     let env: Vec<(String, String)> = get("env")

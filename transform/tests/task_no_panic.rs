@@ -201,7 +201,7 @@ proptest! {
         let path = PathBuf::from("taskcluster/kinds/k");
         let config = TransformConfig {
             kind: "k", path: &path, config: &kind_config, params: &params,
-            kind_dependencies_tasks: &deps, graph_config: &gc, log: Log::quiet("tg-transform"),
+            kind_dependencies_tasks: &deps, graph_config: &gc, log: Log::quiet("tg-transform"), docker_contexts: None,
         };
         match tg_transform::transforms::task::transforms(&config, vec![task]) {
             Ok(out) => prop_assert_eq!(out.len(), 1),

@@ -8,9 +8,11 @@
 //! - `completions`: shell completion scripts for every binary.
 //! - `fuzz`: coverage-guided fuzzing of every parser (`fuzz.rs`, targets in `fuzz/`).
 //! - `soak`: tg-submit under injected faults and `kill -9` (`soak.rs`).
+//! - `dist`: a tarball of the release binaries for a decision image (`dist.rs`).
 //! - `tidy`: the crate boundaries, from `cargo metadata` (`tidy.rs`).
 
 mod bench;
+mod dist;
 mod fuzz;
 mod soak;
 mod tidy;
@@ -88,6 +90,8 @@ enum Cmd {
     },
     /// Fail on a dependency edge the crate boundaries forbid (README "Invariants").
     Tidy,
+    /// Pack the release binaries, decision.sh and the README into target/dist/*.tar.gz.
+    Dist,
     /// The bench's floor: parse each JSON line of stdin into a value and write it to stdout.
     #[command(hide = true)]
     Floor,
@@ -119,6 +123,7 @@ fn main() -> Result<()> {
         ),
         Cmd::Floor => bench::floor_pass(),
         Cmd::Tidy => tidy::tidy(&root),
+        Cmd::Dist => dist::dist(&root).map(|_| ()),
         Cmd::Soak { tasks, kills, seed } => soak::soak(&soak::SoakOptions { tasks, kills, seed }),
     }
 }
@@ -153,13 +158,11 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 /// The binaries of the workspace, each printing its own completions (`TG_COMPLETIONS=<shell>`).
-const BINARIES: &[&str] =
-    &["tg-load", "tg-transform", "tg-resolve", "tg-diff", "tg-optimize", "tg-morph", "tg-submit", "tg-action"];
 
 fn completions(root: &Path, shell: &str, dir: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "--bins", "-q"]))?;
     std::fs::create_dir_all(dir)?;
-    for bin in BINARIES {
+    for bin in dist::BINARIES {
         let out = Command::new(root.join("target/release").join(bin)).env("TG_COMPLETIONS", shell).output()?;
         if !out.status.success() {
             bail!("{bin}: {}", String::from_utf8_lossy(&out.stderr));

@@ -16,10 +16,11 @@
 //!   routes and an optimization.
 //!
 //! Step `fill_template`: checks packages, hashes each context (see [`crate::util::docker`]; in
-//! parallel, output in input order), and writes the description. Context tarballs are not
-//! written: that is the decision task's `write_artifacts` mode, which this stage does not have.
+//! parallel, output in input order), and writes the description. With `--docker-contexts DIR`
+//! (the decision task's `write_artifacts` mode) it also writes each context as
+//! `DIR/<name>.tar.gz`, byte for byte what taskgraph's `create_context_tar` writes.
 
-use crate::util::docker::generate_context_hash;
+use crate::util::docker::{create_context_tar, generate_context_hash};
 use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -69,6 +70,10 @@ pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow:
     }
     let available = available_packages(config);
     let topsrcdir = config.graph_config.vcs_root();
+    if let Some(dir) = config.docker_contexts {
+        tg_core::files::create_dir_all(dir)
+            .map_err(|e| tg_core::usage(format!("cannot create {}: {e}", dir.display())))?;
+    }
     tasks.into_par_iter().map(|task| fill_template(config, &available, &topsrcdir, task)).collect()
 }
 
@@ -165,8 +170,15 @@ fn fill_template(
     let context_path = format!("taskcluster/docker/{}", image.definition);
     let args_value = task.get("args").filter(|v| !v.is_null()).map(|_| &image.args);
     let on_disk = |rel: &str| config.graph_config.repo_path_on_disk(rel);
-    let context_hash = generate_context_hash(topsrcdir, &context_path, args_value, &on_disk)
-        .map_err(|e| fail(format!("docker context {context_path}: {}", tg_core::cli::render_chain(&e))))?;
+    let context_hash = match config.docker_contexts {
+        Some(dir) => {
+            let file = dir.join(format!("{}.tar.gz", image.name));
+            config.log.info(format!("Writing {} for docker image {}", file.display(), image.name));
+            create_context_tar(topsrcdir, &context_path, &file, args_value, &on_disk)
+        }
+        None => generate_context_hash(topsrcdir, &context_path, args_value, &on_disk),
+    }
+    .map_err(|e| fail(format!("docker context {context_path}: {}", tg_core::cli::render_chain(&e))))?;
     let mut digest_data = vec![context_hash.clone(), dumps(&Value::Object(image.args.clone()), true)];
 
     let mut args = image.args.clone();

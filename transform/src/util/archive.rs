@@ -13,6 +13,10 @@
 //!
 //! Members come in sorted archive-path order; the archive ends with two zero blocks and is
 //! padded with zeros to a multiple of 10240 bytes (tarfile's record size).
+//!
+//! [`GzipWriter`] is taskgraph's `gzip_compressor`: the decision task's docker-context
+//! tarballs, byte for byte what Python's `gzip.GzipFile(filename=..., compresslevel=9,
+//! mtime=DEFAULT_MTIME)` writes (the same zlib deflate, level 9, raw, 15-bit window).
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -197,6 +201,59 @@ pub fn write_tar(out: &mut dyn Write, members: &[TarMember]) -> io::Result<()> {
     let rest = (RECORDSIZE - offset % RECORDSIZE) % RECORDSIZE;
     out.write_all(&vec![0u8; rest])?;
     Ok(())
+}
+
+/// `gzip.GzipFile(filename=NAME, mode="wb", compresslevel=9, mtime=DEFAULT_MTIME)` over `out`:
+/// the header (with NAME less a `.gz` suffix), zlib's raw deflate at level 9, then CRC-32 and
+/// size. Call [`GzipWriter::finish`]; dropping it unfinished leaves a truncated file.
+pub struct GzipWriter<W: Write> {
+    deflate: flate2::write::DeflateEncoder<W>,
+    crc: flate2::Crc,
+}
+
+impl<W: Write> GzipWriter<W> {
+    /// Start the member: writes Python's gzip header to `out`.
+    pub fn new(mut out: W, filename: &str) -> io::Result<GzipWriter<W>> {
+        let name = filename.rsplit('/').next().unwrap_or(filename);
+        let name = name.strip_suffix(".gz").unwrap_or(name);
+        // Python encodes the name as latin-1; a name outside it is an error there too.
+        let latin1: Vec<u8> = name
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(|_| io::Error::other(format!("{name}: not latin-1"))))
+            .collect::<io::Result<_>>()?;
+        let mut header = vec![0x1f, 0x8b, 0x08, if latin1.is_empty() { 0 } else { 0x08 }];
+        header.extend_from_slice(&(DEFAULT_MTIME as u32).to_le_bytes());
+        // XFL 2: the best compression; OS 255: unknown, as Python writes.
+        header.extend_from_slice(&[0x02, 0xff]);
+        if !latin1.is_empty() {
+            header.extend_from_slice(&latin1);
+            header.push(0);
+        }
+        out.write_all(&header)?;
+        let deflate = flate2::write::DeflateEncoder::new(out, flate2::Compression::new(9));
+        Ok(GzipWriter { deflate, crc: flate2::Crc::new() })
+    }
+
+    /// End the member: flushes the deflate stream and writes CRC-32 and size (mod 2^32).
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = self.deflate.finish()?;
+        out.write_all(&self.crc.sum().to_le_bytes())?;
+        out.write_all(&self.crc.amount().to_le_bytes())?;
+        Ok(out)
+    }
+}
+
+impl<W: Write> Write for GzipWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.deflate.write(buf)?;
+        self.crc.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    /// Nothing: a sync flush would change the deflate stream (Python never flushes midway).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

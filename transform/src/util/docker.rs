@@ -19,7 +19,7 @@
 //! the context, each `# %include`) must resolve, symlinks and `..` included, inside the
 //! repository ([`tg_core::confine`]); taskgraph itself would follow such a path anywhere.
 
-use super::archive::{write_tar, MemberData, TarMember};
+use super::archive::{write_tar, GzipWriter, MemberData, TarMember};
 use super::run_task_files;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -304,6 +304,34 @@ pub fn stream_context_tar(
     let mut writer = HashingWriter { hash: Sha256::new(), inner: out };
     write_tar(&mut writer, &members).map_err(|e| tg_core::bad_input(format!("docker context {context_dir}: {e}")))?;
     Ok(hex::encode(writer.hash.finalize()))
+}
+
+/// taskgraph's `create_context_tar`: the context as a gzipped tar at `out_path` (what the
+/// decision task uploads as `public/docker-contexts/<image>.tar.gz`); returns the digest of
+/// the uncompressed tar, the same as [`generate_context_hash`]'s. Written beside and renamed
+/// into place, so a failed run leaves no partial tarball.
+pub fn create_context_tar(
+    topsrcdir: &Path,
+    context_dir: &str,
+    out_path: &Path,
+    args: Option<&Map<String, Value>>,
+    on_disk: &dyn Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    let name = out_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = out_path.with_file_name(format!(".{name}.tmp"));
+    let io_err = |e: io::Error| tg_core::usage(format!("cannot write {}: {e}", out_path.display()));
+    let file = tg_core::files::options_with_mode(tg_core::files::PUBLIC_FILE_MODE)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(io_err)?;
+    let mut gz = GzipWriter::new(io::BufWriter::new(file), &name).map_err(io_err)?;
+    let hash = stream_context_tar(topsrcdir, context_dir, &mut gz, args, on_disk)?;
+    let file = gz.finish().and_then(|w| w.into_inner().map_err(io::IntoInnerError::into_error)).map_err(io_err)?;
+    file.sync_all().map_err(io_err)?;
+    std::fs::rename(&tmp, out_path).map_err(io_err)?;
+    Ok(hash)
 }
 
 /// taskgraph's `generate_context_hash`: the digest of a context, nothing written.

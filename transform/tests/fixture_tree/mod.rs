@@ -131,6 +131,7 @@ pub fn run_case(case: &Map<String, Value>, repo: &Path) -> Result<Vec<TaskDict>,
         kind_dependencies_tasks: &deps,
         graph_config: &graph_config,
         log: Log::quiet("tg-transform-test"),
+        docker_contexts: None,
     };
     let mut tasks: Vec<TaskDict> =
         case["tasks"].as_array().unwrap().iter().map(|t| t.as_object().unwrap().clone()).collect();
