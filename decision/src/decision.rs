@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub dry_run: Option<PathBuf>,
     /// tg-optimize's `--index` (a file, or `empty`) instead of the Taskcluster index.
     pub index: Option<PathBuf>,
+    /// Environment for the stages (the offline dry run's root URL).
+    pub stage_env: Vec<(String, String)>,
 }
 
 /// Run the decision from the checkout root `checkout`.
@@ -134,19 +136,18 @@ fn run_stages(opts: &RunOptions, root: &Path, params: &Path, s: &Streams, log: &
         ),
         (
             "tg-optimize",
-            with(&[
-                index_args(opts),
-                vec!["--target-tasks".into()],
-            ]
-            .concat()
-            .into_iter()
-            .chain([
-                s.arg("target-tasks.json"),
-                "--label-to-taskid".into(),
-                s.arg("optimized-label-to-taskid.json"),
-                s.arg("target-graph.jsonl"),
-            ])
-            .collect::<Vec<_>>()),
+            with(
+                &[index_args(opts), vec!["--target-tasks".into()]]
+                    .concat()
+                    .into_iter()
+                    .chain([
+                        s.arg("target-tasks.json"),
+                        "--label-to-taskid".into(),
+                        s.arg("optimized-label-to-taskid.json"),
+                        s.arg("target-graph.jsonl"),
+                    ])
+                    .collect::<Vec<_>>(),
+            ),
             Some("optimized.jsonl"),
         ),
         (
@@ -164,10 +165,11 @@ fn run_stages(opts: &RunOptions, root: &Path, params: &Path, s: &Streams, log: &
     ];
     for (binary, args, out) in steps {
         let path = out.map(|name| s.path(name));
-        run_stage(&Stage { binary, args, stdout: path.as_deref() }, log)?;
+        run_stage(&Stage { binary, args, env: &opts.stage_env, stdout: path.as_deref() }, log)?;
     }
     write_scripts(&opts.artifacts)?;
-    run_stage(&Stage { binary: "tg-submit", args: with(&submit_args(opts, s)), stdout: None }, log)
+    let submit = Stage { binary: "tg-submit", args: with(&submit_args(opts, s)), env: &opts.stage_env, stdout: None };
+    run_stage(&submit, log)
 }
 
 fn index_args(opts: &RunOptions) -> Vec<String> {

@@ -19,17 +19,19 @@ pub fn stage_binary(name: &str) -> PathBuf {
     }
 }
 
-/// One stage to run: the binary, its arguments, and the file its stdout goes to (if any).
+/// One stage to run: the binary, its arguments, extra environment, and the file its stdout
+/// goes to (if any).
 pub struct Stage<'a> {
     pub binary: &'a str,
     pub args: Vec<String>,
+    pub env: &'a [(String, String)],
     pub stdout: Option<&'a Path>,
 }
 
 /// Run `stage` to completion; its failure (exit code and all) becomes the decision's.
 pub fn run_stage(stage: &Stage, log: &Log) -> anyhow::Result<()> {
     let mut cmd = Command::new(stage_binary(stage.binary));
-    cmd.args(&stage.args).stdin(Stdio::null());
+    cmd.args(&stage.args).envs(stage.env.iter().map(|(k, v)| (k, v))).stdin(Stdio::null());
     if let Some(path) = stage.stdout {
         let file = File::create(path).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
         cmd.stdout(file);

@@ -142,6 +142,10 @@ fn decision_parameters_equal_pythons() {
     assert_same("nobase", "example", "x", &["--owner=ffxbld", "--target-tasks-method=nothing"], none);
     // A new branch: base is git's null revision.
     assert_same("nullbase", "example", "x", &["--base-rev=0000000000000000000000000000000000000000"], none);
+    // Strings YAML 1.1 reads as other types stay strings in parameters.yml (they did not:
+    // `head_tag: 1_000` read back as an integer).
+    let traps = ["--base-rev=BASE", "--head-tag=1_000", "--head-ref=yes", "--pushlog-id=1:30", "--level=0755"];
+    assert_same("yaml-traps", "example", "x", &traps, none);
     // DONTBUILD on a push selects `nothing`; a pushdate of 0 is now (compared below, not here).
     assert_same("dontbuild", "example", "fix DONTBUILD please", &["--base-rev=BASE"], none);
     // Project code: register extends the schema, decision-parameters sets the extension.

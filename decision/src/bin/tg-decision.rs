@@ -13,6 +13,8 @@ use tg_decision::decision::{run, RunOptions};
 use tg_decision::options::DecisionOptions;
 
 const PROGRAM: &str = "tg-decision";
+/// The root URL of a decision run without Taskcluster (as kinds/decision.sh uses).
+const OFFLINE_ROOT_URL: &str = "https://tc.example.com";
 
 /// Run the decision task as `taskgraph decision` does: parameters from the flags and the
 /// checkout, the graph, `artifacts/` (parameters.yml, full-task-graph.json, target-tasks.json,
@@ -53,16 +55,25 @@ fn main() -> ExitCode {
     main_with(PROGRAM, || {
         let log = Log { program: PROGRAM, level: if args.decision.verbose { 2 } else { 1 } };
         let checkout = std::env::current_dir().map_err(|e| tg_core::usage(format!("no working directory: {e}")))?;
-        let opts = RunOptions {
+        let mut opts = RunOptions {
             decision: args.decision.clone(),
             artifacts: PathBuf::from("artifacts"),
             docker_contexts: PathBuf::from("docker-contexts"),
             keep_streams: args.keep_streams.clone(),
             index: args.index.clone(),
-            dry_run: args.dry_run.clone().or_else(|| (!taskcluster_configured()).then(|| PathBuf::from("queue"))),
+            dry_run: args.dry_run.clone(),
+            stage_env: Vec::new(),
         };
-        if opts.dry_run.is_some() {
-            log.info("dry run: the createTask requests go to the dry-run directory, no task is created");
+        if !taskcluster_configured() {
+            // As kinds/decision.sh: task definitions still need a root URL (as in taskgraph);
+            // the index is empty and the queue is the local dry-run directory.
+            opts.stage_env.push(("TASKCLUSTER_ROOT_URL".into(), OFFLINE_ROOT_URL.into()));
+            opts.index.get_or_insert_with(|| PathBuf::from("empty"));
+            opts.dry_run.get_or_insert_with(|| PathBuf::from("queue"));
+            log.info(format!("no Taskcluster configured: root URL {OFFLINE_ROOT_URL}, empty index, dry-run queue"));
+        }
+        if let Some(dir) = &opts.dry_run {
+            log.info(format!("dry run: the createTask requests go to {}/createTask.jsonl", dir.display()));
         }
         run(&opts, &checkout, now(), &log)
     })
