@@ -84,6 +84,23 @@ pub fn end_stdout(program: &str) -> anyhow::Result<()> {
     Ok(out.flush()?)
 }
 
+/// Remove the end-of-stream record that ends `bytes` (a whole JSON-lines input held in
+/// memory); without one, an error when `rule` requires it. A record before the end stays, for
+/// the reader to refuse.
+pub fn strip_end(bytes: &mut Vec<u8>, source: &str, rule: EndRule) -> anyhow::Result<()> {
+    let content_end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+    let line_start = bytes.get(..content_end).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |i| i + 1);
+    let last_line = bytes.get(line_start..content_end).and_then(|l| std::str::from_utf8(l).ok()).unwrap_or_default();
+    if !last_line.is_empty() && is_end_record(last_line) {
+        bytes.truncate(line_start);
+        return Ok(());
+    }
+    match rule {
+        EndRule::Required => Err(missing_end(source)),
+        EndRule::Optional => Ok(()),
+    }
+}
+
 /// The error for input that ended without its record.
 pub fn missing_end(source: &str) -> anyhow::Error {
     crate::error::bad_input(format!(
@@ -96,6 +113,22 @@ pub fn missing_end(source: &str) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_end_removes_the_last_record_or_requires_it() {
+        let mut b = b"{\"a\":1}\n{\"end_of_stream\":{}}\n\n".to_vec();
+        strip_end(&mut b, "<stdin>", EndRule::Required).unwrap();
+        assert_eq!(b, b"{\"a\":1}\n");
+        let mut cut = b"{\"a\":1}\n".to_vec();
+        assert!(strip_end(&mut cut, "<stdin>", EndRule::Required).is_err());
+        strip_end(&mut cut, "f", EndRule::Optional).unwrap();
+        assert_eq!(cut, b"{\"a\":1}\n");
+        let mut empty = Vec::new();
+        assert!(strip_end(&mut empty, "<stdin>", EndRule::Required).is_err());
+        let mut only = end_record("tg-morph").into_bytes();
+        strip_end(&mut only, "<stdin>", EndRule::Required).unwrap();
+        assert!(only.is_empty());
+    }
 
     #[test]
     fn end_records_are_recognised_with_extra_fields_and_only_then() {

@@ -272,11 +272,13 @@ fn check_flags(opts: &Opts) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The whole input and its name for messages.
+/// The whole input and its name for messages, without its end-of-stream record (required on
+/// a pipe: a cut stream creates nothing), so that a rerun from a saved file resumes.
 fn read_input(path: Option<&Path>) -> anyhow::Result<(Vec<u8>, String)> {
     let (mut reader, source) = tg_core::jsonl::open_input(path)?;
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).map_err(|e| usage(format!("{source}: read error: {e}")))?;
+    tg_core::stream::strip_end(&mut bytes, &source, tg_core::jsonl::input_end_rule(path))?;
     Ok((bytes, source))
 }
 
