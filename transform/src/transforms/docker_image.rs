@@ -43,6 +43,7 @@ const INDEX_SCHEMA: StructDef = StructDef {
         Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// `DockerImageSchema`.
@@ -59,6 +60,7 @@ const DOCKER_IMAGE_SCHEMA: StructDef = StructDef {
         Field::opt("cache", Ty::Union(&[Ty::Bool, Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then fill the template.

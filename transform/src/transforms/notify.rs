@@ -52,6 +52,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -64,6 +65,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -76,6 +78,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -88,12 +91,16 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
 ];
 
-const EMAIL_LINK: StructDef =
-    StructDef { fields: &[Field::req("text", Ty::Str), Field::req("href", Ty::Str)], forbid_unknown: true };
+const EMAIL_LINK: StructDef = StructDef {
+    fields: &[Field::req("text", Ty::Str), Field::req("href", Ty::Str)],
+    forbid_unknown: true,
+    post_init: None,
+};
 const EMAIL_CONTENT: StructDef = StructDef {
     fields: &[
         Field::opt("subject", OPT_STR),
@@ -101,6 +108,7 @@ const EMAIL_CONTENT: StructDef = StructDef {
         Field::opt("link", Ty::Union(&[Ty::Struct(&EMAIL_LINK), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const MATRIX_CONTENT: StructDef = StructDef {
     fields: &[
@@ -110,11 +118,13 @@ const MATRIX_CONTENT: StructDef = StructDef {
         Field::opt("msg-type", OPT_STR),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const OPT_LIST: Ty = Ty::Union(&[Ty::List(&Ty::Any), Ty::Null]);
 const SLACK_CONTENT: StructDef = StructDef {
     fields: &[Field::opt("text", OPT_STR), Field::opt("blocks", OPT_LIST), Field::opt("attachments", OPT_LIST)],
     forbid_unknown: true,
+    post_init: None,
 };
 const CONTENT: StructDef = StructDef {
     fields: &[
@@ -123,6 +133,7 @@ const CONTENT: StructDef = StructDef {
         Field::opt("slack", Ty::Union(&[Ty::Struct(&SLACK_CONTENT), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const NOTIFY_CONFIG: StructDef = StructDef {
     fields: &[
@@ -130,6 +141,7 @@ const NOTIFY_CONFIG: StructDef = StructDef {
         Field::opt("content", Ty::Union(&[Ty::Struct(&CONTENT), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const LEGACY: StructDef = StructDef {
     fields: &[
@@ -139,6 +151,7 @@ const LEGACY: StructDef = StructDef {
         Field::opt("status-types", Ty::Union(&[Ty::List(&STATUS_TYPE), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 /// `NotifySchema`.
 const NOTIFY_SCHEMA: StructDef = StructDef {
@@ -147,6 +160,7 @@ const NOTIFY_SCHEMA: StructDef = StructDef {
         Field::opt("notifications", Ty::Union(&[Ty::Struct(&LEGACY), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then add notifications.

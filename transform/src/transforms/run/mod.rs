@@ -34,11 +34,15 @@ use tg_core::workertypes::Memo;
 
 /// `run`: `using` (str, required) names the run implementation; `workdir` (str) the base work
 /// directory. Other keys belong to the implementation's own schema.
-const RUN_CONFIG: StructDef =
-    StructDef { fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)], forbid_unknown: false };
+const RUN_CONFIG: StructDef = StructDef {
+    fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)],
+    forbid_unknown: false,
+    post_init: None,
+};
 
 /// `when`: `files-changed` (list of mozpack patterns): run only when a matching file changed.
-const WHEN_CONFIG: StructDef = StructDef { fields: &[Field::opt("files-changed", OPT_LIST_STR)], forbid_unknown: true };
+const WHEN_CONFIG: StructDef =
+    StructDef { fields: &[Field::opt("files-changed", OPT_LIST_STR)], forbid_unknown: true, post_init: None };
 
 /// One `fetches` entry in long form: `artifact` (str, required), `dest` (str: where to
 /// extract), `extract` (bool, default true), `verify-hash` (bool).
@@ -50,6 +54,7 @@ const FETCHES_ENTRY: StructDef = StructDef {
         Field::opt("verify-hash", OPT_BOOL),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// taskgraph's `TreeherderConfig`: `symbol` (str), `kind` (build|test|other), `tier` (int),
@@ -62,6 +67,7 @@ const TREEHERDER_CONFIG: StructDef = StructDef {
         Field::opt("platform", OPT_STR),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// taskgraph's `IndexSchema`: `product`, `job-name` (str), `type` (str, default generic),
@@ -74,6 +80,7 @@ const INDEX_CONFIG: StructDef = StructDef {
         Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// taskgraph's `OptimizationTypeSchema`: `index-search` / `skip-unless-changed` (lists of str);
@@ -81,6 +88,7 @@ const INDEX_CONFIG: StructDef = StructDef {
 const OPTIMIZATION: StructDef = StructDef {
     fields: &[Field::opt("index-search", OPT_LIST_STR), Field::opt("skip-unless-changed", OPT_LIST_STR)],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// taskgraph's `RunDescriptionSchema` (unknown fields pass). Fields shared with the task
@@ -135,6 +143,7 @@ pub const RUN_DESCRIPTION: StructDef = StructDef {
         Field::opt("worker", OPT_DICT_ANY),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The schema check, including the exclusion of `optimization` and `when`.
@@ -538,8 +547,11 @@ fn no_defaults() -> Vec<(&'static str, Value)> {
 }
 
 /// `run.using: always-optimized` (forbids other keys).
-const ALWAYS_OPTIMIZED_RUN: StructDef =
-    StructDef { fields: &[Field::req("using", Ty::Literal(&["always-optimized"]))], forbid_unknown: true };
+const ALWAYS_OPTIMIZED_RUN: StructDef = StructDef {
+    fields: &[Field::req("using", Ty::Literal(&["always-optimized"]))],
+    forbid_unknown: true,
+    post_init: None,
+};
 
 /// Every built-in run implementation, as taskgraph registers them on import.
 const REGISTRY: &[RunUsing] = &[
