@@ -1,7 +1,8 @@
 //! The one validator with the semantics of taskgraph's msgspec schemas (`Schema` structs with
 //! kebab-case field names), used by every transform that validates: types are described by
 //! static [`Ty`] values, and errors read like msgspec's: ``Expected `str | null`, got `int` - at
-//! `$.run.workdir` ``.
+//! `$.run.workdir` ``. The shared schemas of taskgraph/util/schema.py ([`TASK_REF`],
+//! [`OPTIMIZATION`], [`INDEX`], [`TREEHERDER`]) are defined here too.
 //!
 //! Rules kept from msgspec: `int` refuses booleans and floats, `float` accepts integers, a union
 //! picks its member by the JSON type of the value, a struct refuses unknown fields unless it
@@ -245,6 +246,10 @@ pub const OPT_LIST_STR: Ty = Ty::Union(&[LIST_STR, Ty::Null]);
 pub const OPT_LIST_INT: Ty = Ty::Union(&[Ty::List(&Ty::Int), Ty::Null]);
 pub const OPT_DICT_ANY: Ty = Ty::Union(&[Ty::Dict(&Ty::Any), Ty::Null]);
 
+// ---------------------------------------------------------------------------------------------
+// The shared schemas of taskgraph/util/schema.py (used by the run, task and docker-image
+// transforms' schemas).
+
 /// taskgraph's `TaskRefTypeSchema`: `{task-reference: str}` or `{artifact-reference: str}`
 /// (exactly one; other keys pass).
 pub const TASK_REF: StructDef = StructDef {
@@ -255,6 +260,50 @@ pub const TASK_REF: StructDef = StructDef {
 
 /// `taskref_or_string_msgspec`: a string or a task/artifact reference.
 pub const TASKREF_OR_STRING: Ty = Ty::Union(&[Ty::Str, Ty::Struct(&TASK_REF)]);
+
+/// `OptimizationTypeSchema` (other optimization strategies' keys allowed).
+pub const OPTIMIZATION: StructDef = StructDef {
+    fields: &[
+        // search the index for these namespaces, first match wins
+        Field::opt("index-search", OPT_LIST_STR),
+        // skip unless one of these file patterns changed
+        Field::opt("skip-unless-changed", OPT_LIST_STR),
+    ],
+    forbid_unknown: false,
+    post_init: None,
+};
+
+/// `IndexSchema`.
+pub const INDEX: StructDef = StructDef {
+    fields: &[
+        // the product this build produces (must be in config.yml's index.products)
+        Field::opt("product", OPT_STR),
+        // the name of this task in the index
+        Field::opt("job-name", OPT_STR),
+        // index builder (only `generic` is built in)
+        Field::opt("type", Ty::Str),
+        // `by-tier`, `build_date`, or a fixed integer rank
+        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
+    ],
+    forbid_unknown: true,
+    post_init: None,
+};
+
+/// `TreeherderConfig`.
+pub const TREEHERDER: StructDef = StructDef {
+    fields: &[
+        // `sym` or `grp(sym)`; default: the initials of the kind's dash-parts
+        Field::opt("symbol", OPT_STR),
+        // job kind; default guessed from the kind name
+        Field::opt("kind", Ty::Union(&[Ty::Literal(&["build", "test", "other"]), Ty::Null])),
+        // default 1
+        Field::opt("tier", OPT_INT),
+        // `platform/collection`; default `default/opt`
+        Field::opt("platform", OPT_STR),
+    ],
+    forbid_unknown: true,
+    post_init: None,
+};
 
 /// `TaskRefTypeSchema.__post_init__`: exactly one of task-reference / artifact-reference.
 fn task_ref_post_init(m: &Map<String, Value>) -> Result<(), String> {

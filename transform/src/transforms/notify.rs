@@ -24,7 +24,7 @@ use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 use tg_core::py::format::format;
 use tg_core::py::keyed_by::{resolve_keyed_by, KeyedByOptions};
-use tg_core::py::msgspec::{validate, validate_struct, Field, StructDef, Ty};
+use tg_core::py::msgspec::{validate, validate_struct, Field, StructDef, Ty, OPT_STR};
 use tg_core::py::value::python_str;
 use tg_core::py::value::type_name;
 
@@ -38,7 +38,6 @@ const STATUS_TYPE: Ty = Ty::Literal(&[
     "on-running",
 ]);
 const OPT_STATUS: Ty = Ty::Union(&[STATUS_TYPE, Ty::Null]);
-const OPT_STR: Ty = Ty::Union(&[Ty::Str, Ty::Null]);
 
 /// Recipients by tag: (type, primary key used in the route, struct without `type`/keyed field).
 const RECIPIENTS: &[(&str, &str, StructDef)] = &[

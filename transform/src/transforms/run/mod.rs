@@ -25,7 +25,8 @@ use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_INT, OPT_LIST_STR, OPT_STR};
+use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_LIST_STR, OPT_STR};
+use tg_core::py::msgspec::{INDEX, OPTIMIZATION, TREEHERDER};
 use tg_core::py::path as pypath;
 use tg_core::py::value::python_str;
 use tg_core::workertypes::Memo;
@@ -54,40 +55,6 @@ const FETCHES_ENTRY: StructDef = StructDef {
         Field::opt("verify-hash", OPT_BOOL),
     ],
     forbid_unknown: true,
-    post_init: None,
-};
-
-/// taskgraph's `TreeherderConfig`: `symbol` (str), `kind` (build|test|other), `tier` (int),
-/// `platform` (str).
-const TREEHERDER_CONFIG: StructDef = StructDef {
-    fields: &[
-        Field::opt("symbol", OPT_STR),
-        Field::opt("kind", Ty::Union(&[Ty::Literal(&["build", "test", "other"]), Ty::Null])),
-        Field::opt("tier", OPT_INT),
-        Field::opt("platform", OPT_STR),
-    ],
-    forbid_unknown: true,
-    post_init: None,
-};
-
-/// taskgraph's `IndexSchema`: `product`, `job-name` (str), `type` (str, default generic),
-/// `rank` (by-tier | build_date | int).
-const INDEX_CONFIG: StructDef = StructDef {
-    fields: &[
-        Field::opt("product", OPT_STR),
-        Field::opt("job-name", OPT_STR),
-        Field::opt("type", Ty::Str),
-        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
-    ],
-    forbid_unknown: true,
-    post_init: None,
-};
-
-/// taskgraph's `OptimizationTypeSchema`: `index-search` / `skip-unless-changed` (lists of str);
-/// other optimizations pass.
-const OPTIMIZATION: StructDef = StructDef {
-    fields: &[Field::opt("index-search", OPT_LIST_STR), Field::opt("skip-unless-changed", OPT_LIST_STR)],
-    forbid_unknown: false,
     post_init: None,
 };
 
@@ -122,8 +89,8 @@ pub const RUN_DESCRIPTION: StructDef = StructDef {
         Field::opt("scopes", OPT_LIST_STR),
         Field::opt("tags", Ty::Union(&[Ty::Dict(&Ty::Str), Ty::Null])),
         Field::opt("extra", OPT_DICT_ANY),
-        Field::opt("treeherder", Ty::Union(&[Ty::Bool, Ty::Struct(&TREEHERDER_CONFIG), Ty::Null])),
-        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX_CONFIG), Ty::Null])),
+        Field::opt("treeherder", Ty::Union(&[Ty::Bool, Ty::Struct(&TREEHERDER), Ty::Null])),
+        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX), Ty::Null])),
         // Optionally keyed by build-platform; taskgraph does not check it here.
         Field::opt("run-on-projects", Ty::Any),
         Field::opt("run-on-tasks-for", OPT_LIST_STR),

@@ -4,52 +4,8 @@
 //! validator's own.
 
 use serde_json::{Map, Value};
-use tg_core::py::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_INT, OPT_LIST_INT, OPT_LIST_STR, OPT_STR};
-use tg_core::py::msgspec::{TASKREF_OR_STRING, TASK_REF};
-
-/// `OptimizationTypeSchema` (other optimization strategies' keys allowed).
-pub static OPTIMIZATION: StructDef = StructDef {
-    fields: &[
-        // search the index for these namespaces, first match wins
-        Field::opt("index-search", OPT_LIST_STR),
-        // skip unless one of these file patterns changed
-        Field::opt("skip-unless-changed", OPT_LIST_STR),
-    ],
-    forbid_unknown: false,
-    post_init: None,
-};
-
-/// `IndexSchema`.
-pub static INDEX: StructDef = StructDef {
-    fields: &[
-        // the product this build produces (must be in config.yml's index.products)
-        Field::opt("product", OPT_STR),
-        // the name of this task in the index
-        Field::opt("job-name", OPT_STR),
-        // index builder (only `generic` is built in)
-        Field::opt("type", Ty::Str),
-        // `by-tier`, `build_date`, or a fixed integer rank
-        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
-    ],
-    forbid_unknown: true,
-    post_init: None,
-};
-
-/// `TreeherderConfig`.
-pub static TREEHERDER: StructDef = StructDef {
-    fields: &[
-        // `sym` or `grp(sym)`; default: the initials of the kind's dash-parts
-        Field::opt("symbol", OPT_STR),
-        // job kind; default guessed from the kind name
-        Field::opt("kind", Ty::Union(&[Ty::Literal(&["build", "test", "other"]), Ty::Null])),
-        // default 1
-        Field::opt("tier", OPT_INT),
-        // `platform/collection`; default `default/opt`
-        Field::opt("platform", OPT_STR),
-    ],
-    forbid_unknown: true,
-    post_init: None,
-};
+use tg_core::py::msgspec::{Field, StructDef, Ty, OPT_BOOL, OPT_LIST_INT, OPT_LIST_STR, OPT_STR};
+use tg_core::py::msgspec::{INDEX, OPTIMIZATION, TASKREF_OR_STRING, TASK_REF, TREEHERDER};
 
 /// `WorkerSchema` inside the task description: just the implementation, the rest is the
 /// payload schema's business.
