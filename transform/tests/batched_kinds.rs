@@ -48,11 +48,17 @@ fn binary(dir: &Path, items: &[String]) -> (bool, Vec<u8>, String) {
         .unwrap()
         .args(["-q", "-r", dir.to_str().unwrap(), "-p", dir.join("parameters.yml").to_str().unwrap()])
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .write_stdin(items.join("\n") + "\n")
+        .write_stdin(items.join("\n") + "\n" + &tg_core::stream::end_record("test"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_string();
-    (out.status.success(), out.stdout, err)
+    (out.status.success(), without_end_record(&out.stdout), err)
+}
+
+/// The task lines of a stage's stdout (the end-of-stream record dropped).
+fn without_end_record(stdout: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stdout);
+    text.split_inclusive('\n').filter(|l| !tg_core::stream::is_end_record(l)).collect::<String>().into_bytes()
 }
 
 /// The whole-kind path in the library: Ok(JSON lines) or Err(message).

@@ -1,11 +1,16 @@
-//! A small validator with the semantics of taskgraph's msgspec schemas (`Schema` structs with
-//! kebab-case field names): types are described by static [`Ty`] values, and errors read like
-//! msgspec's: ``Expected `str | null`, got `int` - at `$.run.workdir` ``.
+//! The one validator with the semantics of taskgraph's msgspec schemas (`Schema` structs with
+//! kebab-case field names), used by every transform that validates: types are described by
+//! static [`Ty`] values, and errors read like msgspec's: ``Expected `str | null`, got `int` - at
+//! `$.run.workdir` ``. The shared schemas of taskgraph/util/schema.py ([`TASK_REF`],
+//! [`OPTIMIZATION`], [`INDEX`], [`TREEHERDER`]) are defined here too.
 //!
 //! Rules kept from msgspec: `int` refuses booleans and floats, `float` accepts integers, a union
 //! picks its member by the JSON type of the value, a struct refuses unknown fields unless it
-//! says otherwise, and a field may be `null` only when its type allows it.
+//! says otherwise, required fields are reported after the fields present, a struct's
+//! `__post_init__` runs last, and a field may be `null` only when its type allows it.
+//! Validation never changes the value: msgspec's defaults are not written back.
 
+use crate::py::value::python_repr;
 use serde_json::{Map, Value};
 
 /// A type as a schema declares it.
@@ -13,15 +18,19 @@ use serde_json::{Map, Value};
 pub enum Ty {
     /// `object` / `Any`: anything.
     Any,
+    /// `str`.
     Str,
+    /// `int` (not bool, not float).
     Int,
+    /// `bool`.
     Bool,
+    /// `float` (ints too).
     Float,
     /// `None`.
     Null,
     /// `Literal["a", "b"]` of strings.
     Literal(&'static [&'static str]),
-    /// `list[T]`.
+    /// `list[T]` (`list` alone is `List(&Ty::Any)`).
     List(&'static Ty),
     /// `dict[str, T]`.
     Dict(&'static Ty),
@@ -29,18 +38,23 @@ pub enum Ty {
     Struct(&'static StructDef),
     /// `Union[...]` (`Optional[T]` is `Union[T, None]`).
     Union(&'static [Ty]),
-    /// A type whose values get a further check once they conform (a struct's `__post_init__`).
-    Checked(&'static Ty, fn(&Value) -> Result<(), String>),
 }
 
-/// A `Schema` struct: its fields, and whether unknown fields are refused.
+/// A struct's `__post_init__`: a message when the (already type-checked) mapping is refused.
+pub type PostInit = fn(&Map<String, Value>) -> Result<(), String>;
+
+/// A `Schema` struct: its fields, whether unknown fields are refused, its `__post_init__`.
 #[derive(Debug)]
 pub struct StructDef {
+    /// Fields in declaration order.
     pub fields: &'static [Field],
+    /// `forbid_unknown_fields`.
     pub forbid_unknown: bool,
+    /// `__post_init__`.
+    pub post_init: Option<PostInit>,
 }
 
-/// One field: kebab-case name, type, and whether it must be present.
+/// One field: encoded (kebab-case or camelCase) name, type, and whether it must be present.
 #[derive(Debug)]
 pub struct Field {
     pub name: &'static str,
@@ -74,7 +88,6 @@ fn kinds(ty: &Ty, out: &mut Vec<&'static str>) {
         Ty::List(_) => out.push("array"),
         Ty::Dict(_) | Ty::Struct(_) => out.push("object"),
         Ty::Union(members) => members.iter().for_each(|m| kinds(m, out)),
-        Ty::Checked(inner, _) => kinds(inner, out),
     }
 }
 
@@ -151,7 +164,6 @@ fn accepts_kind(ty: &Ty, value: &Value) -> bool {
         (Ty::List(_), Value::Array(_)) => true,
         (Ty::Dict(_) | Ty::Struct(_), Value::Object(_)) => true,
         (Ty::Union(members), v) => members.iter().any(|m| accepts_kind(m, v)),
-        (Ty::Checked(inner, _), v) => accepts_kind(inner, v),
         _ => false,
     }
 }
@@ -167,14 +179,10 @@ fn validate_at(ty: &Ty, value: &Value, loc: &Loc) -> Result<(), String> {
             Some(member) => validate_at(member, value, loc),
             None => Err(mismatch(ty, value, loc)),
         },
-        Ty::Checked(inner, check) => {
-            validate_at(inner, value, loc)?;
-            check(value).map_err(|e| at(e, loc))
-        }
         _ if !accepts_kind(ty, value) => Err(mismatch(ty, value, loc)),
         Ty::Literal(allowed) => match value {
             Value::String(s) if allowed.contains(&s.as_str()) => Ok(()),
-            Value::String(s) => Err(at(format!("Invalid enum value '{s}'"), loc)),
+            Value::String(_) => Err(at(format!("Invalid enum value {}", python_repr(value)), loc)),
             _ => Err(mismatch(ty, value, loc)),
         },
         Ty::List(item) => {
@@ -198,7 +206,23 @@ pub fn validate_struct(def: &StructDef, m: &Map<String, Value>, path: &str) -> R
     validate_struct_at(def, m, &Loc::Root(path))
 }
 
+/// Fields in input order, then missing required fields, then `__post_init__`.
 fn validate_struct_at(def: &StructDef, m: &Map<String, Value>, loc: &Loc) -> Result<(), String> {
+    let required_seen = validate_fields(def, m, loc)?;
+    // Every required field was met (keys are unique): no lookups needed.
+    if required_seen < def.fields.iter().filter(|f| f.required).count() {
+        if let Some(field) = def.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
+            return Err(at(format!("Object missing required field `{}`", field.name), loc));
+        }
+    }
+    match def.post_init {
+        Some(check) => check(m).map_err(|e| at(e, loc)),
+        None => Ok(()),
+    }
+}
+
+/// Check the fields present, in input order; the number of required ones met.
+fn validate_fields(def: &StructDef, m: &Map<String, Value>, loc: &Loc) -> Result<usize, String> {
     let mut required_seen = 0;
     for (key, value) in m {
         match def.fields.iter().find(|f| f.name == key) {
@@ -210,14 +234,7 @@ fn validate_struct_at(def: &StructDef, m: &Map<String, Value>, loc: &Loc) -> Res
             None => {}
         }
     }
-    // Every required field was met above (keys are unique): no lookups needed.
-    if required_seen == def.fields.iter().filter(|f| f.required).count() {
-        return Ok(());
-    }
-    match def.fields.iter().find(|f| f.required && !m.contains_key(f.name)) {
-        Some(field) => Err(at(format!("Object missing required field `{}`", field.name), loc)),
-        None => Ok(()),
-    }
+    Ok(required_seen)
 }
 
 /// Commonly used types.
@@ -226,22 +243,71 @@ pub const OPT_BOOL: Ty = Ty::Union(&[Ty::Bool, Ty::Null]);
 pub const OPT_INT: Ty = Ty::Union(&[Ty::Int, Ty::Null]);
 pub const LIST_STR: Ty = Ty::List(&Ty::Str);
 pub const OPT_LIST_STR: Ty = Ty::Union(&[LIST_STR, Ty::Null]);
+pub const OPT_LIST_INT: Ty = Ty::Union(&[Ty::List(&Ty::Int), Ty::Null]);
 pub const OPT_DICT_ANY: Ty = Ty::Union(&[Ty::Dict(&Ty::Any), Ty::Null]);
+
+// ---------------------------------------------------------------------------------------------
+// The shared schemas of taskgraph/util/schema.py (used by the run, task and docker-image
+// transforms' schemas).
 
 /// taskgraph's `TaskRefTypeSchema`: `{task-reference: str}` or `{artifact-reference: str}`
 /// (exactly one; other keys pass).
 pub const TASK_REF: StructDef = StructDef {
     fields: &[Field::opt("task-reference", OPT_STR), Field::opt("artifact-reference", OPT_STR)],
     forbid_unknown: false,
+    post_init: Some(task_ref_post_init),
 };
 
 /// `taskref_or_string_msgspec`: a string or a task/artifact reference.
-pub const TASKREF_OR_STRING: Ty = Ty::Union(&[Ty::Str, Ty::Checked(&Ty::Struct(&TASK_REF), check_task_ref)]);
+pub const TASKREF_OR_STRING: Ty = Ty::Union(&[Ty::Str, Ty::Struct(&TASK_REF)]);
 
-/// The `__post_init__` check of `TaskRefTypeSchema`.
-pub fn check_task_ref(value: &Value) -> Result<(), String> {
-    let Value::Object(m) = value else { return Ok(()) };
-    let set = |k: &str| m.get(k).is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()));
+/// `OptimizationTypeSchema` (other optimization strategies' keys allowed).
+pub const OPTIMIZATION: StructDef = StructDef {
+    fields: &[
+        // search the index for these namespaces, first match wins
+        Field::opt("index-search", OPT_LIST_STR),
+        // skip unless one of these file patterns changed
+        Field::opt("skip-unless-changed", OPT_LIST_STR),
+    ],
+    forbid_unknown: false,
+    post_init: None,
+};
+
+/// `IndexSchema`.
+pub const INDEX: StructDef = StructDef {
+    fields: &[
+        // the product this build produces (must be in config.yml's index.products)
+        Field::opt("product", OPT_STR),
+        // the name of this task in the index
+        Field::opt("job-name", OPT_STR),
+        // index builder (only `generic` is built in)
+        Field::opt("type", Ty::Str),
+        // `by-tier`, `build_date`, or a fixed integer rank
+        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
+    ],
+    forbid_unknown: true,
+    post_init: None,
+};
+
+/// `TreeherderConfig`.
+pub const TREEHERDER: StructDef = StructDef {
+    fields: &[
+        // `sym` or `grp(sym)`; default: the initials of the kind's dash-parts
+        Field::opt("symbol", OPT_STR),
+        // job kind; default guessed from the kind name
+        Field::opt("kind", Ty::Union(&[Ty::Literal(&["build", "test", "other"]), Ty::Null])),
+        // default 1
+        Field::opt("tier", OPT_INT),
+        // `platform/collection`; default `default/opt`
+        Field::opt("platform", OPT_STR),
+    ],
+    forbid_unknown: true,
+    post_init: None,
+};
+
+/// `TaskRefTypeSchema.__post_init__`: exactly one of task-reference / artifact-reference.
+fn task_ref_post_init(m: &Map<String, Value>) -> Result<(), String> {
+    let set = |k: &str| m.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
     match (set("task-reference"), set("artifact-reference")) {
         (true, true) => Err("Cannot have both task-reference and artifact-reference".into()),
         (false, false) => Err("Must have either task-reference or artifact-reference".into()),
@@ -261,6 +327,7 @@ mod tests {
             Field::opt("t", Ty::Dict(&Ty::Str)),
         ],
         forbid_unknown: true,
+        post_init: None,
     };
 
     #[test]
@@ -270,6 +337,7 @@ mod tests {
         let cases = [
             (json!({"using": "u", "a": 3}), "Expected `bool | array | null`, got `int` - at `$.a`"),
             (json!({"using": "u", "a": ["z"]}), "Invalid enum value 'z' - at `$.a[0]`"),
+            (json!({"using": "u", "a": ["it's"]}), "Invalid enum value \"it's\" - at `$.a[0]`"),
             (json!([]), "Expected `object`, got `array`"),
             (json!({"a": true}), "Object missing required field `using`"),
             (json!({"using": "u", "b": 1}), "Object contains unknown field `b`"),
@@ -282,5 +350,18 @@ mod tests {
         assert_eq!(validate(&TASKREF_OR_STRING, &json!(1), "$").unwrap_err(), "Expected `str | object`, got `int`");
         assert_eq!(validate(&Ty::Int, &json!(1.5), "$").unwrap_err(), "Expected `int`, got `float`");
         assert!(validate(&Ty::Float, &json!(1), "$").is_ok());
+    }
+
+    #[test]
+    fn unions_name_members_in_msgspec_order() {
+        // Expected strings from msgspec.convert on the same types.
+        let e = validate(&Ty::Union(&[Ty::Str, Ty::Dict(&Ty::Str)]), &json!(1.5), "$").unwrap_err();
+        assert_eq!(e, "Expected `str | object`, got `float`");
+        let e = validate(&Ty::Union(&[Ty::Str, Ty::Dict(&Ty::Str)]), &json!({"a": 1}), "$").unwrap_err();
+        assert_eq!(e, "Expected `str`, got `int` - at `$[...]`");
+        let e = validate(&TASKREF_OR_STRING, &json!({"a": 1}), "$").unwrap_err();
+        assert_eq!(e, "Must have either task-reference or artifact-reference");
+        let e = validate(&Ty::Union(&[Ty::Str, Ty::List(&Ty::Str), Ty::Null]), &json!([1]), "$").unwrap_err();
+        assert_eq!(e, "Expected `str`, got `int` - at `$[0]`");
     }
 }

@@ -25,12 +25,14 @@ use tg_core::py::value::truthy;
 const CHUNK_CONFIG: StructDef = StructDef {
     fields: &[Field::req("total-chunks", Ty::Int), Field::opt("substitution-fields", Ty::List(&Ty::Str))],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// `ChunkSchema`.
 const CHUNK_SCHEMA: StructDef = StructDef {
     fields: &[Field::opt("chunk", Ty::Union(&[Ty::Struct(&CHUNK_CONFIG), Ty::Null]))],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then chunk.

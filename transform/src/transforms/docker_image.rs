@@ -25,26 +25,13 @@ use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
-use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty};
+use tg_core::py::msgspec::{validate_struct, Field, StructDef, Ty, INDEX, OPT_STR};
 use tg_core::py::value::python_str;
 use tg_core::py::value::{truthy, type_name};
 
 /// taskgraph's pinned image_builder image.
 pub const IMAGE_BUILDER_IMAGE: &str =
     "mozillareleases/image_builder:6.2.0@sha256:f7df722770d6caadea79b2de458e072d8b3d93e59675b34dffb32c3e7e30f5b9";
-
-const OPT_STR: Ty = Ty::Union(&[Ty::Str, Ty::Null]);
-
-/// taskgraph.util.schema's `IndexSchema`.
-const INDEX_SCHEMA: StructDef = StructDef {
-    fields: &[
-        Field::opt("product", OPT_STR),
-        Field::opt("job-name", OPT_STR),
-        Field::opt("type", Ty::Str),
-        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
-    ],
-    forbid_unknown: true,
-};
 
 /// `DockerImageSchema`.
 const DOCKER_IMAGE_SCHEMA: StructDef = StructDef {
@@ -56,10 +43,11 @@ const DOCKER_IMAGE_SCHEMA: StructDef = StructDef {
         Field::opt("args", Ty::Union(&[Ty::Dict(&Ty::Str), Ty::Null])),
         Field::opt("definition", OPT_STR),
         Field::opt("packages", Ty::Union(&[Ty::List(&Ty::Str), Ty::Null])),
-        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX_SCHEMA), Ty::Null])),
+        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX), Ty::Null])),
         Field::opt("cache", Ty::Union(&[Ty::Bool, Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then fill the template.

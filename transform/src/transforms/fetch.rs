@@ -23,7 +23,8 @@ use tg_core::py::value::python_str;
 const CACHE_TYPE: &str = "content.v1";
 
 /// `fetch`: `type` (str) selects the builder, whose schema checks the other keys.
-const FETCH_SUB: StructDef = StructDef { fields: &[Field::req("type", Ty::Str)], forbid_unknown: false };
+const FETCH_SUB: StructDef =
+    StructDef { fields: &[Field::req("type", Ty::Str)], forbid_unknown: false, post_init: None };
 
 /// taskgraph's `FetchSchema` (no other keys).
 pub const FETCH_SCHEMA: StructDef = StructDef {
@@ -48,11 +49,15 @@ pub const FETCH_SCHEMA: StructDef = StructDef {
         Field::opt("attributes", Ty::Union(&[Ty::Dict(&Ty::Any), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// `gpg-signature` of a static-url fetch: `sig-url` (may contain `{url}`), `key-path`.
-const GPG_SIGNATURE: StructDef =
-    StructDef { fields: &[Field::req("sig-url", Ty::Str), Field::req("key-path", Ty::Str)], forbid_unknown: true };
+const GPG_SIGNATURE: StructDef = StructDef {
+    fields: &[Field::req("sig-url", Ty::Str), Field::req("key-path", Ty::Str)],
+    forbid_unknown: true,
+    post_init: None,
+};
 
 /// taskgraph's `StaticUrlFetchSchema` (unknown keys pass).
 const STATIC_URL: StructDef = StructDef {
@@ -76,6 +81,7 @@ const STATIC_URL: StructDef = StructDef {
         Field::opt("headers", Ty::Union(&[Ty::Dict(&Ty::Str), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// taskgraph's `GitFetchSchema` (unknown keys pass).
@@ -93,6 +99,7 @@ const GIT: StructDef = StructDef {
         Field::opt("ssh-key", OPT_STR),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// What a fetch builder produces for `make_task`.

@@ -41,6 +41,7 @@ const FETCHES_ENTRY: StructDef = StructDef {
         Field::opt("verify-hash", Ty::Union(&[Ty::Bool, Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 const FROM_DEPS_CONFIG: StructDef = StructDef {
@@ -54,11 +55,15 @@ const FROM_DEPS_CONFIG: StructDef = StructDef {
         Field::opt("fetches", Ty::Union(&[Ty::Dict(&Ty::List(&Ty::Struct(&FETCHES_ENTRY))), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// `FromDepsSchema`.
-const FROM_DEPS_SCHEMA: StructDef =
-    StructDef { fields: &[Field::req("from-deps", Ty::Struct(&FROM_DEPS_CONFIG))], forbid_unknown: false };
+const FROM_DEPS_SCHEMA: StructDef = StructDef {
+    fields: &[Field::req("from-deps", Ty::Struct(&FROM_DEPS_CONFIG))],
+    forbid_unknown: false,
+    post_init: None,
+};
 
 /// The module's transform sequence: validate, then split each task by dependency group.
 pub fn transforms(config: &TransformConfig<'_>, tasks: Vec<TaskDict>) -> anyhow::Result<Vec<TaskDict>> {

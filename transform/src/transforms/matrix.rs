@@ -32,12 +32,14 @@ const MATRIX_CONFIG: StructDef = StructDef {
         Field::opt("substitution-fields", Ty::Union(&[Ty::List(&Ty::Str), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// `MatrixSchema`.
 const MATRIX_SCHEMA: StructDef = StructDef {
     fields: &[Field::req("name", Ty::Str), Field::opt("matrix", Ty::Union(&[Ty::Struct(&MATRIX_CONFIG), Ty::Null]))],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then split.

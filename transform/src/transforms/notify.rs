@@ -24,7 +24,7 @@ use crate::{task_error, TaskDict, TransformConfig};
 use serde_json::{json, Map, Value};
 use tg_core::py::format::format;
 use tg_core::py::keyed_by::{resolve_keyed_by, KeyedByOptions};
-use tg_core::py::msgspec::{validate, validate_struct, Field, StructDef, Ty};
+use tg_core::py::msgspec::{validate, validate_struct, Field, StructDef, Ty, OPT_STR};
 use tg_core::py::value::python_str;
 use tg_core::py::value::type_name;
 
@@ -38,7 +38,6 @@ const STATUS_TYPE: Ty = Ty::Literal(&[
     "on-running",
 ]);
 const OPT_STATUS: Ty = Ty::Union(&[STATUS_TYPE, Ty::Null]);
-const OPT_STR: Ty = Ty::Union(&[Ty::Str, Ty::Null]);
 
 /// Recipients by tag: (type, primary key used in the route, struct without `type`/keyed field).
 const RECIPIENTS: &[(&str, &str, StructDef)] = &[
@@ -52,6 +51,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -64,6 +64,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -76,6 +77,7 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
     (
@@ -88,12 +90,16 @@ const RECIPIENTS: &[(&str, &str, StructDef)] = &[
                 Field::opt("status-type", OPT_STATUS),
             ],
             forbid_unknown: true,
+            post_init: None,
         },
     ),
 ];
 
-const EMAIL_LINK: StructDef =
-    StructDef { fields: &[Field::req("text", Ty::Str), Field::req("href", Ty::Str)], forbid_unknown: true };
+const EMAIL_LINK: StructDef = StructDef {
+    fields: &[Field::req("text", Ty::Str), Field::req("href", Ty::Str)],
+    forbid_unknown: true,
+    post_init: None,
+};
 const EMAIL_CONTENT: StructDef = StructDef {
     fields: &[
         Field::opt("subject", OPT_STR),
@@ -101,6 +107,7 @@ const EMAIL_CONTENT: StructDef = StructDef {
         Field::opt("link", Ty::Union(&[Ty::Struct(&EMAIL_LINK), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const MATRIX_CONTENT: StructDef = StructDef {
     fields: &[
@@ -110,11 +117,13 @@ const MATRIX_CONTENT: StructDef = StructDef {
         Field::opt("msg-type", OPT_STR),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const OPT_LIST: Ty = Ty::Union(&[Ty::List(&Ty::Any), Ty::Null]);
 const SLACK_CONTENT: StructDef = StructDef {
     fields: &[Field::opt("text", OPT_STR), Field::opt("blocks", OPT_LIST), Field::opt("attachments", OPT_LIST)],
     forbid_unknown: true,
+    post_init: None,
 };
 const CONTENT: StructDef = StructDef {
     fields: &[
@@ -123,6 +132,7 @@ const CONTENT: StructDef = StructDef {
         Field::opt("slack", Ty::Union(&[Ty::Struct(&SLACK_CONTENT), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const NOTIFY_CONFIG: StructDef = StructDef {
     fields: &[
@@ -130,6 +140,7 @@ const NOTIFY_CONFIG: StructDef = StructDef {
         Field::opt("content", Ty::Union(&[Ty::Struct(&CONTENT), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 const LEGACY: StructDef = StructDef {
     fields: &[
@@ -139,6 +150,7 @@ const LEGACY: StructDef = StructDef {
         Field::opt("status-types", Ty::Union(&[Ty::List(&STATUS_TYPE), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 /// `NotifySchema`.
 const NOTIFY_SCHEMA: StructDef = StructDef {
@@ -147,6 +159,7 @@ const NOTIFY_SCHEMA: StructDef = StructDef {
         Field::opt("notifications", Ty::Union(&[Ty::Struct(&LEGACY), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The module's transform sequence: validate, then add notifications.

@@ -26,11 +26,11 @@ pub mod parts;
 pub use parts::schema;
 
 use crate::{TaskDict, TransformConfig};
-use parts::schema::validate_mapping;
 use parts::{dict_entry, format_with, truthy, truthy_key, type_name, Ctx};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use tg_core::py::keyed_by::{evaluate_keyed_by, resolve_keyed_by, KeyedByOptions};
+use tg_core::py::msgspec::validate_struct;
 use tg_core::py::value::python_str;
 
 /// The task transforms on every task of a kind.
@@ -169,14 +169,14 @@ fn task_name_from_label(ctx: &Ctx<'_>, task: &mut TaskDict) -> Result<(), String
 /// Step 4: the task description schema, then the payload schema of the implementation.
 fn validate(task: &TaskDict) -> Result<(), String> {
     let label = task.get("label").map(python_str).unwrap_or_else(|| "?no-label?".into());
-    validate_mapping(&schema::TASK_DESCRIPTION, task).map_err(|e| format!("In task '{label}': {e}"))?;
+    validate_struct(&schema::TASK_DESCRIPTION, task, "$").map_err(|e| format!("In task '{label}': {e}"))?;
     let Some(Value::Object(worker)) = task.get("worker") else {
         return Err("worker: expected a mapping".into());
     };
     let implementation = worker.get("implementation").map(python_str).unwrap_or_default();
     let payload_schema = parts::payload::payload_schema(&implementation)
         .ok_or_else(|| format!("KeyError: no payload builder for worker implementation '{implementation}'"))?;
-    validate_mapping(payload_schema, worker).map_err(|e| format!("In task.run '{label}': {e}"))
+    validate_struct(payload_schema, worker, "$").map_err(|e| format!("In task.run '{label}': {e}"))
 }
 
 /// `evaluate_keyed_by(graph_config[key], "Graph Config", {"project": project})`.

@@ -38,6 +38,7 @@ const RESOLVE_KEYED_BY_OPTIONS: StructDef = StructDef {
         Field::opt("enforce-single-match", Ty::Union(&[Ty::Bool, Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 const TASK_CONTEXT_CONFIG: StructDef = StructDef {
@@ -50,6 +51,7 @@ const TASK_CONTEXT_CONFIG: StructDef = StructDef {
         Field::opt("resolve-keyed-by-options", Ty::Union(&[Ty::Struct(&RESOLVE_KEYED_BY_OPTIONS), Ty::Null])),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// `TaskContextSchema`.
@@ -59,6 +61,7 @@ const TASK_CONTEXT_SCHEMA: StructDef = StructDef {
         Field::opt("task-context", Ty::Union(&[Ty::Struct(&TASK_CONTEXT_CONFIG), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// Names of `resolve_keyed_by`'s positional parameters: values with these names collide.

@@ -17,6 +17,7 @@ pub const INDEX_SEARCH_RUN: StructDef = StructDef {
         Field::req("index-search", LIST_STR),
     ],
     forbid_unknown: true,
+    post_init: None,
 };
 
 /// Fill the index paths and set the `index-search` optimization.

@@ -25,7 +25,8 @@ use crate::{task_error, TaskDict, TransformConfig};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_INT, OPT_LIST_STR, OPT_STR};
+use tg_core::py::msgspec::{self, Field, StructDef, Ty, OPT_BOOL, OPT_DICT_ANY, OPT_LIST_STR, OPT_STR};
+use tg_core::py::msgspec::{INDEX, OPTIMIZATION, TREEHERDER};
 use tg_core::py::path as pypath;
 use tg_core::py::value::python_str;
 use tg_core::workertypes::Memo;
@@ -34,11 +35,15 @@ use tg_core::workertypes::Memo;
 
 /// `run`: `using` (str, required) names the run implementation; `workdir` (str) the base work
 /// directory. Other keys belong to the implementation's own schema.
-const RUN_CONFIG: StructDef =
-    StructDef { fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)], forbid_unknown: false };
+const RUN_CONFIG: StructDef = StructDef {
+    fields: &[Field::req("using", Ty::Str), Field::opt("workdir", OPT_STR)],
+    forbid_unknown: false,
+    post_init: None,
+};
 
 /// `when`: `files-changed` (list of mozpack patterns): run only when a matching file changed.
-const WHEN_CONFIG: StructDef = StructDef { fields: &[Field::opt("files-changed", OPT_LIST_STR)], forbid_unknown: true };
+const WHEN_CONFIG: StructDef =
+    StructDef { fields: &[Field::opt("files-changed", OPT_LIST_STR)], forbid_unknown: true, post_init: None };
 
 /// One `fetches` entry in long form: `artifact` (str, required), `dest` (str: where to
 /// extract), `extract` (bool, default true), `verify-hash` (bool).
@@ -50,37 +55,7 @@ const FETCHES_ENTRY: StructDef = StructDef {
         Field::opt("verify-hash", OPT_BOOL),
     ],
     forbid_unknown: true,
-};
-
-/// taskgraph's `TreeherderConfig`: `symbol` (str), `kind` (build|test|other), `tier` (int),
-/// `platform` (str).
-const TREEHERDER_CONFIG: StructDef = StructDef {
-    fields: &[
-        Field::opt("symbol", OPT_STR),
-        Field::opt("kind", Ty::Union(&[Ty::Literal(&["build", "test", "other"]), Ty::Null])),
-        Field::opt("tier", OPT_INT),
-        Field::opt("platform", OPT_STR),
-    ],
-    forbid_unknown: true,
-};
-
-/// taskgraph's `IndexSchema`: `product`, `job-name` (str), `type` (str, default generic),
-/// `rank` (by-tier | build_date | int).
-const INDEX_CONFIG: StructDef = StructDef {
-    fields: &[
-        Field::opt("product", OPT_STR),
-        Field::opt("job-name", OPT_STR),
-        Field::opt("type", Ty::Str),
-        Field::opt("rank", Ty::Union(&[Ty::Literal(&["by-tier", "build_date"]), Ty::Int])),
-    ],
-    forbid_unknown: true,
-};
-
-/// taskgraph's `OptimizationTypeSchema`: `index-search` / `skip-unless-changed` (lists of str);
-/// other optimizations pass.
-const OPTIMIZATION: StructDef = StructDef {
-    fields: &[Field::opt("index-search", OPT_LIST_STR), Field::opt("skip-unless-changed", OPT_LIST_STR)],
-    forbid_unknown: false,
+    post_init: None,
 };
 
 /// taskgraph's `RunDescriptionSchema` (unknown fields pass). Fields shared with the task
@@ -114,8 +89,8 @@ pub const RUN_DESCRIPTION: StructDef = StructDef {
         Field::opt("scopes", OPT_LIST_STR),
         Field::opt("tags", Ty::Union(&[Ty::Dict(&Ty::Str), Ty::Null])),
         Field::opt("extra", OPT_DICT_ANY),
-        Field::opt("treeherder", Ty::Union(&[Ty::Bool, Ty::Struct(&TREEHERDER_CONFIG), Ty::Null])),
-        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX_CONFIG), Ty::Null])),
+        Field::opt("treeherder", Ty::Union(&[Ty::Bool, Ty::Struct(&TREEHERDER), Ty::Null])),
+        Field::opt("index", Ty::Union(&[Ty::Struct(&INDEX), Ty::Null])),
         // Optionally keyed by build-platform; taskgraph does not check it here.
         Field::opt("run-on-projects", Ty::Any),
         Field::opt("run-on-tasks-for", OPT_LIST_STR),
@@ -135,6 +110,7 @@ pub const RUN_DESCRIPTION: StructDef = StructDef {
         Field::opt("worker", OPT_DICT_ANY),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The schema check, including the exclusion of `optimization` and `when`.
@@ -538,8 +514,11 @@ fn no_defaults() -> Vec<(&'static str, Value)> {
 }
 
 /// `run.using: always-optimized` (forbids other keys).
-const ALWAYS_OPTIMIZED_RUN: StructDef =
-    StructDef { fields: &[Field::req("using", Ty::Literal(&["always-optimized"]))], forbid_unknown: true };
+const ALWAYS_OPTIMIZED_RUN: StructDef = StructDef {
+    fields: &[Field::req("using", Ty::Literal(&["always-optimized"]))],
+    forbid_unknown: true,
+    post_init: None,
+};
 
 /// Every built-in run implementation, as taskgraph registers them on import.
 const REGISTRY: &[RunUsing] = &[

@@ -45,6 +45,7 @@ pub const RUN_TASK_RUN: StructDef = StructDef {
         Field::opt("run-as-root", OPT_BOOL),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// The run defaults: `checkout: true`, `run-as-root: false`.

@@ -39,6 +39,7 @@ pub const TOOLCHAIN_RUN: StructDef = StructDef {
         Field::opt("toolchain-env", Ty::Union(&[Ty::Dict(&Ty::Any), Ty::Null])),
     ],
     forbid_unknown: false,
+    post_init: None,
 };
 
 /// A list of strings from `run[key]` (absent: empty).

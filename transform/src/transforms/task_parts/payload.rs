@@ -10,15 +10,16 @@
 //! | `always-optimized` | [`schema::ALWAYS_OPTIMIZED`] | `{}`                                    |
 //! | `succeed`          | [`schema::SUCCEED`]        | `{}`                                      |
 
-use super::schema::{self, StructTy};
+use super::schema;
 use super::{dict_at, dict_entry, json_key, list_entry, required, truthy, truthy_key, type_name, Ctx};
 use crate::TaskDict;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+use tg_core::py::msgspec::StructDef;
 use tg_core::py::value::python_str;
 
 /// The payload schema of a worker implementation, if task.py has a builder for it.
-pub fn payload_schema(implementation: &str) -> Option<&'static StructTy> {
+pub fn payload_schema(implementation: &str) -> Option<&'static StructDef> {
     Some(match implementation {
         "docker-worker" => &schema::DOCKER_WORKER,
         "generic-worker" => &schema::GENERIC_WORKER,
