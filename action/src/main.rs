@@ -1,7 +1,5 @@
 //! `tg-action`: run a taskgraph action callback, in test mode, or render actions.json.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::process::ExitCode;
 

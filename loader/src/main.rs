@@ -1,7 +1,5 @@
 //! `tg-load` binary: parse flags, run the library, map errors to exit codes.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::process::ExitCode;
 

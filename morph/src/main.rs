@@ -1,7 +1,5 @@
 //! `tg-morph -r ROOT -p PARAMS < optimized.jsonl > morphed.jsonl`
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

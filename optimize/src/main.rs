@@ -1,7 +1,5 @@
 //! `tg-optimize -r ROOT -p PARAMS < target-graph.jsonl > optimized.jsonl`
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;

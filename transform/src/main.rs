@@ -4,8 +4,6 @@
 //! hook) runs in one Python worker for the whole run (see [`tg_transform::driver`]); the
 //! parameters are then the ones Python taskgraph resolves (project schema and defaults).
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;

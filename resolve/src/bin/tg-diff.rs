@@ -1,7 +1,5 @@
 //! `tg-diff` binary: 0 when the two graphs are equal, 1 when they differ, 2 on unreadable input.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 use clap::Parser;
 use std::process::ExitCode;
 use tg_resolve::diff::{run, DiffOptions, PROGRAM};
