@@ -6,13 +6,9 @@
 // which clippy does not see as test code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod batched_kinds;
 mod confinement;
 mod fixture_tree;
 mod run_cli;
-mod run_fixtures;
-mod run_robustness;
 mod split_deps_docker_fixtures;
 mod split_deps_docker_no_panic;
-mod task_fixtures;
 mod task_no_panic;

@@ -240,6 +240,7 @@ fn check_module(module: &str) {
 // One test per module, run one after another: the fixtures set process environment variables.
 #[test]
 fn run_fetch_cached_tasks_fixtures_match_taskgraph() {
+    let _env = crate::env_lock();
     let mut panics = Vec::new();
     for module in ["run", "fetch", "cached_tasks"] {
         if let Err(e) = std::panic::catch_unwind(|| check_module(module)) {

@@ -95,6 +95,7 @@ fn check(name: &str, items: &[String]) -> Vec<u8> {
 
 #[test]
 fn many_batches_match_the_whole_kind() {
+    let _env = crate::env_lock();
     // 700 matrix cells x 3 chunks: several batches per kind, the build kind kept for test.
     let items = vec![item("build", "b", 700, ""), item("test", "t", 300, ""), item("test", "u", 5, "")];
     let text = check("many", &items);
@@ -103,6 +104,7 @@ fn many_batches_match_the_whole_kind() {
 
 #[test]
 fn in_kind_dependencies_are_ordered_as_in_the_whole_kind() {
+    let _env = crate::env_lock();
     // The first test task depends on a task of its own kind made far later: taskgraph's run
     // transforms move it after that task; a batch could not.
     let dep = r#","dependencies":{"later":"test-u-p4-3"}"#;
@@ -113,12 +115,14 @@ fn in_kind_dependencies_are_ordered_as_in_the_whole_kind() {
 
 #[test]
 fn duplicate_labels_in_a_kind_behave_as_in_the_whole_kind() {
+    let _env = crate::env_lock();
     let items = vec![item("build", "b", 2, ""), item("test", "t", 300, ""), item("test", "t", 300, "")];
     check("duplicates", &items);
 }
 
 #[test]
 fn errors_are_the_whole_kind_errors() {
+    let _env = crate::env_lock();
     // A bad chunk count on a late item (chunking) and a bad run on an early one (run): the whole
     // kind reports the chunking error first, as taskgraph would (steps run kind by kind).
     let bad_run = r#","run":{"using":"bare"}"#;

@@ -153,6 +153,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
     #[test]
     fn random_fields_never_panic(which in 0usize..5, plants in prop::collection::vec((0..PATHS.len(), any_value()), 1..4)) {
+        let _env = crate::env_lock();
         std::env::set_var("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
         let (kind, module, base) = base_tasks().swap_remove(which);
         let mut task: TaskDict = base.as_object().unwrap().clone();

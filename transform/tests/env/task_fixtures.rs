@@ -142,6 +142,7 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 
 #[test]
 fn task_fixtures_match_taskgraph() {
+    let _env = crate::env_lock();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/task");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixture dir")
