@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use tg_tests::{bin_dir, compare_graphs, repo_root, shared_dir};
 
 struct Run {
@@ -19,7 +20,32 @@ struct Run {
     kept: Vec<PathBuf>,
 }
 
+/// fidelity.py makes its venv of Python taskgraph (`$TG_VENV`, default
+/// `~/.cache/tg-reference-venv`) on first use, without a lock. The three tests below run it at
+/// the same time: on a machine without the venv, each ran `python -m venv` and `pip install`
+/// into the same directory, one while another already ran taskgraph from it (a package being
+/// reinstalled under it), and a case failed. So the venv is made once, here, before any runs.
+fn ensure_reference_venv(shared: &Path) {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    let made = DONE.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-B", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import fidelity; fidelity.ensure_venv()"])
+            .arg(shared.join("tools"))
+            .output()
+            .map_err(|e| format!("cannot run python3: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+    if let Err(e) = made {
+        panic!("cannot make fidelity.py's venv of Python taskgraph 24.5.1: {e}");
+    }
+}
+
 fn run_fidelity(shared: &Path, stage: &str) -> Run {
+    ensure_reference_venv(shared);
     let out = Command::new("python3")
         .arg(shared.join("tools/fidelity.py"))
         .arg(stage)

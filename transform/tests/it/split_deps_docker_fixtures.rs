@@ -52,10 +52,8 @@ fn docker_digests_match_reference_graphs() {
             continue;
         }
         let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let Some(tasks) = fixture_tree::run_fixture_tasks(&path) else {
-            eprintln!("SKIPPED: ../shared not found");
-            return;
-        };
+        // `None`: ../shared is absent (a loud skip, or a failure under CI, was already reported).
+        let Some(tasks) = fixture_tree::run_fixture_tasks(&path) else { return };
         let tasks = tasks.expect("realworld docker fixture runs");
         for (label, hash) in fixture["reference_hashes"].as_object().unwrap() {
             let task = tasks.iter().find(|t| t["label"] == *label).expect("task present");
