@@ -3,13 +3,15 @@
 //!
 //! - under CI (the `CI` environment variable set, as `.ci/run` runs with `CI=true`) a missing
 //!   prerequisite is a failure: the test panics saying what is missing and how to get it;
-//! - elsewhere the test is skipped loudly: `SKIPPED <test>: <reason>` on stderr, and the test
-//!   returns (it shows as passed, so the line is what tells).
+//! - elsewhere the test is skipped loudly: `SKIPPED <test>: <reason>` on stderr (written past
+//!   libtest's output capture, so it shows in a plain `cargo test`), and the test returns (it
+//!   shows as passed, so the line is what tells).
 //!
 //! A test asks with `require(...)`/`shared_dir()`/`python_taskgraph()`/... and returns when the
 //! answer is false/`None`. The test's name is the name of its thread (libtest runs each test on
 //! a thread named after it).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -32,7 +34,9 @@ pub fn require(available: bool, missing: impl std::fmt::Display) -> bool {
     }
     let test = test_name();
     assert!(!under_ci(), "{test}: prerequisite missing under CI (a failure, not a skip): {missing}");
-    eprintln!("SKIPPED {test}: {missing}");
+    // Straight to the stderr stream, not `eprintln!`: libtest captures what the print macros
+    // write in a passing test, and a skip must show in every run.
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {missing}");
     false
 }
 
