@@ -273,14 +273,16 @@ fn add_dependency(task: &mut Task, task_id: &str) -> anyhow::Result<()> {
     }
 }
 
-fn timestamp_pattern() -> &'static Regex {
-    static P: OnceLock<Regex> = OnceLock::new();
+/// A literal pattern, compiled once; its compile error (which the tests rule out) is an error.
+fn timestamp_pattern() -> anyhow::Result<&'static Regex> {
+    static P: OnceLock<Result<Regex, regex::Error>> = OnceLock::new();
     P.get_or_init(|| {
         Regex::new(
             r"(?i)^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d:\d\d)$",
         )
-        .unwrap_or_else(|_| unreachable!("constant pattern"))
     })
+    .as_ref()
+    .map_err(|e| anyhow::anyhow!("the timestamp pattern: {e}"))
 }
 
 /// Every timestamp of a definition from the queue as `{"relative-datestamp": "<n> seconds"}`
@@ -296,7 +298,7 @@ pub fn relativize_datestamps(definition: &Value) -> anyhow::Result<Value> {
 
 fn relativize(value: &Value, base: Instant) -> anyhow::Result<Value> {
     Ok(match value {
-        Value::String(s) if timestamp_pattern().is_match(s) => {
+        Value::String(s) if timestamp_pattern()?.is_match(s) => {
             let at = Instant::parse(s).map_err(|e| bad_input(format!("task definition: {e}")))?;
             // Python's int(timedelta.total_seconds()): truncated towards zero.
             let seconds = (at.0 - base.0) / 1_000_000;

@@ -10,11 +10,16 @@
 //!
 //! The binaries come from the same target directory and profile as this test (CI builds them
 //! all first: `cargo build --workspace --bins`); tests that need Python taskgraph 24.5.1 or jq
-//! print a loud SKIPPED line and return when they are missing.
+//! print a loud SKIPPED line and return when they are missing, and fail under CI (`testkit`).
+
+// Test code: a failed unwrap, expect or index is a test failure, which is what it should be.
+// clippy.toml allows these in #[test] functions; this also covers the helpers of this file,
+// which clippy does not see as test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// `target/<profile>`, where the tg-* binaries are.
 fn bin_dir() -> PathBuf {
@@ -22,43 +27,31 @@ fn bin_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// The binaries, or a loud skip.
-fn binaries_or_skip(test: &str) -> Option<PathBuf> {
+/// The binaries, or a loud skip (a failure under CI).
+fn binaries_or_skip() -> Option<PathBuf> {
     let dir = bin_dir();
-    for b in ["tg-load", "tg-transform", "tg-resolve", "tg-optimize", "tg-morph"] {
-        if !dir.join(b).is_file() {
-            eprintln!("SKIPPED {test}: {} not built (cargo build --bins -p tg-loader -p tg-transform -p tg-resolve -p tg-optimize -p tg-morph)", dir.join(b).display());
-            return None;
-        }
-    }
-    Some(dir)
+    let missing: Vec<&str> = ["tg-load", "tg-transform", "tg-resolve", "tg-optimize", "tg-morph"]
+        .into_iter()
+        .filter(|b| !dir.join(b).is_file())
+        .collect();
+    let built = testkit::require(
+        missing.is_empty(),
+        format!(
+            "{} not built in {} (cargo build --bins -p tg-loader -p tg-transform -p tg-resolve -p tg-optimize -p tg-morph)",
+            missing.join(", "),
+            dir.display()
+        ),
+    );
+    built.then_some(dir)
 }
 
-/// The interpreter the worker will use (TG_PYTHON or python3).
-fn python() -> String {
-    std::env::var("TG_PYTHON").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "python3".into())
+/// True when that Python has taskgraph 24.5.1; else a loud skip (a failure under CI).
+fn taskgraph_or_skip() -> bool {
+    testkit::python_taskgraph().is_some()
 }
 
-/// True when that Python has taskgraph 24.5.1; else a loud skip line.
-fn taskgraph_or_skip(test: &str) -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import sys, taskgraph; sys.exit(taskgraph.__version__ != '24.5.1')"])
-        .current_dir("/")
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED {test}: {} lacks taskgraph 24.5.1 (pip install taskcluster-taskgraph==24.5.1)", python());
-    }
-    ok
-}
-
-fn jq_or_skip(test: &str) -> bool {
-    let ok = Command::new("jq").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED {test}: jq not installed (the fixture's exec: step runs jq)");
-    }
-    ok
+fn jq_or_skip() -> bool {
+    testkit::require_command("jq", "the fixture's exec: step runs jq")
 }
 
 /// A copy of a fixture tree in a fresh temporary directory (outside any git checkout, as
@@ -168,9 +161,8 @@ const P: &str = "-q -p parameters.yml";
 
 #[test]
 fn project_fixture_matches_python_taskgraph() {
-    let test = "project_fixture_matches_python_taskgraph";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) || !jq_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() || !jq_or_skip() {
         return;
     }
     let dir = Copy::of("project");
@@ -223,9 +215,8 @@ fn expected_without_ids(name: &str) -> Map<String, Value> {
 /// the built-in ones, against `taskgraph optimized` / `taskgraph morphed` with an empty index.
 #[test]
 fn optimized_and_morphed_match_python_taskgraph() {
-    let test = "optimized_and_morphed_match_python_taskgraph";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) || !jq_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() || !jq_or_skip() {
         return;
     }
     let dir = Copy::of("project");
@@ -246,9 +237,8 @@ fn optimized_and_morphed_match_python_taskgraph() {
 /// One worker round trip per optimization phase, whatever the number of tasks and strategies.
 #[test]
 fn project_strategies_are_asked_once_per_phase() {
-    let test = "project_strategies_are_asked_once_per_phase";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) || !jq_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() || !jq_or_skip() {
         return;
     }
     let dir = Copy::of("project");
@@ -278,9 +268,8 @@ fn project_strategies_are_asked_once_per_phase() {
 
 #[test]
 fn project_strategy_exception_names_task_and_traceback() {
-    let test = "project_strategy_exception_names_task_and_traceback";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() {
         return;
     }
     let dir = Copy::of("project");
@@ -301,8 +290,7 @@ fn project_strategy_exception_names_task_and_traceback() {
 /// fixture's `register_target_task("default")`), it needs the worker.
 #[test]
 fn builtin_method_runs_natively_unless_the_project_may_replace_it() {
-    let test = "builtin_method_runs_natively_unless_the_project_may_replace_it";
-    let Some(_) = binaries_or_skip(test) else { return };
+    let Some(_) = binaries_or_skip() else { return };
     let dir = Copy::of("project");
     let full = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/expected/full.json"),
@@ -331,9 +319,8 @@ fn builtin_method_runs_natively_unless_the_project_may_replace_it() {
 
 #[test]
 fn trace_follows_splits_and_steps() {
-    let test = "trace_follows_splits_and_steps";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) || !jq_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() || !jq_or_skip() {
         return;
     }
     let dir = Copy::of("project");
@@ -380,9 +367,8 @@ fn trace_follows_splits_and_steps() {
 
 #[test]
 fn project_exception_names_kind_task_and_traceback() {
-    let test = "project_exception_names_kind_task_and_traceback";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() {
         return;
     }
     let dir = Copy::of("broken");
@@ -399,9 +385,8 @@ fn project_exception_names_kind_task_and_traceback() {
 
 #[test]
 fn worker_death_is_exit_1_without_output() {
-    let test = "worker_death_is_exit_1_without_output";
-    let Some(_) = binaries_or_skip(test) else { return };
-    if !taskgraph_or_skip(test) {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() {
         return;
     }
     let dir = Copy::of("broken");
@@ -417,8 +402,7 @@ fn worker_death_is_exit_1_without_output() {
 
 #[test]
 fn failing_exec_command_is_exit_1_with_its_stderr() {
-    let test = "failing_exec_command_is_exit_1_with_its_stderr";
-    let Some(_) = binaries_or_skip(test) else { return };
+    let Some(_) = binaries_or_skip() else { return };
     let dir = Copy::of("broken");
     // no project code in this kind: no Python needed
     let out = sh(&format!("tg-load {P} -k execfail | tg-transform {P}"), &dir.0, &[]);
@@ -433,8 +417,7 @@ fn failing_exec_command_is_exit_1_with_its_stderr() {
 
 #[test]
 fn missing_python_or_taskgraph_is_exit_2_with_install_command() {
-    let test = "missing_python_or_taskgraph_is_exit_2_with_install_command";
-    let Some(_) = binaries_or_skip(test) else { return };
+    let Some(_) = binaries_or_skip() else { return };
     let dir = Copy::of("broken");
     let out = sh(&format!("tg-load {P} -k raise | tg-transform {P}"), &dir.0, &[("TG_PYTHON", "/nonexistent/python3")]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -456,8 +439,8 @@ fn missing_python_or_taskgraph_is_exit_2_with_install_command() {
         &[("TG_PYTHON", &wrapper.display().to_string())],
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("cannot run Python interpreter") {
-        eprintln!("SKIPPED (second half of) {test}: no python3 on PATH");
+    if !testkit::require(!err.contains("cannot run Python interpreter"), "no python3 on PATH (second half of the test)")
+    {
         return;
     }
     assert_eq!(out.status.code(), Some(2), "{err}");

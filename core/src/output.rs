@@ -81,10 +81,8 @@ mod tests {
 
     #[test]
     fn full_disk_message_names_stdout() {
-        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
-            eprintln!("SKIPPED full_disk_message_names_stdout: no /dev/full");
-            return;
-        };
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+        let Some(full) = testkit::require_some(full.ok(), "no /dev/full") else { return };
         let mut writer = crate::jsonl::JsonLinesWriter::new(Named::new(full, "stdout"));
         let result = writer.write(&serde_json::json!({"a": 1})).and_then(|()| writer.finish());
         let err = result.unwrap_err();

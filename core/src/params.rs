@@ -413,8 +413,7 @@ mod tests {
         let git = |args: &[&str]| {
             Command::new("git").arg("-C").arg(&dir).args(args).output().is_ok_and(|o| o.status.success())
         };
-        if !git(&["init", "-q", "-b", "trunk"]) {
-            eprintln!("SKIPPED: git not available");
+        if !testkit::require(git(&["init", "-q", "-b", "trunk"]), "git init failed (is git installed?)") {
             return;
         }
         git(&["remote", "add", "origin", "https://github.com/o/myrepo.git"]);

@@ -25,8 +25,6 @@
 //! Modules: [`loaders`] decides which loaders run and makes their pre-checks;
 //! [`transform_loader`] is taskgraph's transform loader.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 pub mod loaders;
 pub mod transform_loader;
 

@@ -1,7 +1,5 @@
 //! `tg-load` binary: parse flags, run the library, map errors to exit codes.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 /// mimalloc instead of the system allocator: every stage builds and drops many small JSON values
 /// (with glibc's malloc, allocation took a quarter of tg-transform's time).
 #[global_allocator]

@@ -12,7 +12,7 @@ The default loader only appends two transforms to the kind's config before calli
 loader, so calling it yields exactly the transform loader's items (and keeps its KeyError check).
 Parameters are not read: neither built-in loader uses them.
 
-The reference used by loader/tests/python_compare.rs, and the command that produced the fixture
+The reference used by loader/tests/it/python_compare.rs, and the command that produced the fixture
 loader/tests/fixtures/*/expected.jsonl.
 """
 

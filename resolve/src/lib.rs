@@ -16,8 +16,6 @@
 //! (with [`dot`]), and [`diff`] behind the `tg-diff` binary; [`pyish`] has Python-compatible
 //! helpers.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 pub mod closure;
 pub mod diff;
 pub mod dot;

@@ -1,6 +1,10 @@
 //! Helpers for the end-to-end tests: where the binaries, the example and `../shared` are, and
 //! running a shell pipeline of our stages.
 
+// Test-support code, used only by this crate's tests: a failed unwrap or a panic here is a
+// test failure, which is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,16 +13,8 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// `../shared` beside the checkout, or `None` (and a loud SKIPPED line) when it is absent.
-pub fn shared_dir(test: &str) -> Option<PathBuf> {
-    let dir = repo_root().join("../shared");
-    if dir.join("realworld").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED {test}: ../shared not found beside the checkout");
-        None
-    }
-}
+/// `../shared` beside the checkout, or `None` after a loud SKIPPED line (a failure under CI).
+pub use testkit::shared_dir;
 
 /// The directory holding the built `tg-*` binaries (the same profile as this test).
 pub fn bin_dir() -> PathBuf {

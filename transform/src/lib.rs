@@ -6,8 +6,6 @@
 //! from names to those modules. The tasks of a kind's `kind-dependencies` are handed to its
 //! transforms through [`TransformConfig::kind_dependencies_tasks`].
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 pub mod deferred_loader;
 pub mod driver;
 pub mod registry;

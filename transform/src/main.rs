@@ -4,8 +4,6 @@
 //! hook) runs in one Python worker for the whole run (see [`tg_transform::driver`]); the
 //! parameters are then the ones Python taskgraph resolves (project schema and defaults).
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
-
 /// mimalloc instead of the system allocator: every stage builds and drops many small JSON values
 /// (with glibc's malloc, allocation took a quarter of tg-transform's time).
 #[global_allocator]

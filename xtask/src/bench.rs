@@ -102,11 +102,11 @@ fn measure(
     let text = std::fs::read_to_string(&stats)?;
     let _ = std::fs::remove_file(&stats);
     let nums: Vec<f64> = text.lines().last().unwrap_or("").split_whitespace().filter_map(|n| n.parse().ok()).collect();
-    if nums.len() < 4 {
+    let [_, user, system, rss_kb, ..] = nums[..] else {
         bail!("cannot read /usr/bin/time output: {text}");
-    }
+    };
     // Wall from our own clock: `%e` has a resolution of 10 ms.
-    Ok(Measure { wall, cpu: nums[1] + nums[2], rss_kb: nums[3] as u64, tree_pss_kb, procs })
+    Ok(Measure { wall, cpu: user + system, rss_kb: rss_kb as u64, tree_pss_kb, procs })
 }
 
 /// The fastest of `n` runs (its RSS is the largest seen, to stay on the safe side).
@@ -582,7 +582,10 @@ fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str
         println!("|---|{}---|", "---|".repeat(sizes.len()));
         let mut lines: Vec<(String, Vec<f64>)> = Vec::new();
         for (i, (name, ..)) in STAGES.iter().enumerate() {
-            lines.push((name.to_string(), synthetic.iter().map(|r| r.ours[i].1.wall / r.tasks as f64 * 1e6).collect()));
+            lines.push((
+                name.to_string(),
+                synthetic.iter().map(|r| r.ours.get(i).map_or(f64::NAN, |o| o.1.wall) / r.tasks as f64 * 1e6).collect(),
+            ));
         }
         lines.push(("pipeline".into(), synthetic.iter().map(|r| r.total().wall / r.tasks as f64 * 1e6).collect()));
         lines.push(("floor".into(), synthetic.iter().map(|r| r.floor.wall / r.tasks as f64 * 1e6).collect()));

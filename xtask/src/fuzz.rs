@@ -176,7 +176,8 @@ fn run_cargo_fuzz(toolchain: &Toolchain, fuzz_dir: &Path, subcommand: &[&str], e
     } else {
         cmd.env("RUSTC_BOOTSTRAP", "1");
     }
-    cmd.arg("fuzz").arg(subcommand[0]).args(["-s", "none", "-a"]).args(&subcommand[1..]).args(extra);
+    let Some((name, args)) = subcommand.split_first() else { bail!("no cargo fuzz subcommand") };
+    cmd.arg("fuzz").arg(name).args(["-s", "none", "-a"]).args(args).args(extra);
     cmd.current_dir(fuzz_dir).env_remove("CARGO").env_remove("RUSTUP_TOOLCHAIN");
     eprintln!("xtask: running {cmd:?}");
     let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;

@@ -1,8 +1,8 @@
 //! `cargo xtask soak`: tg-submit (release build) against the local queue server of
-//! `submit/tests/common` with injected faults (10 % 500s, 1 % connection resets, 0–20 ms of
+//! `submit/tests/it/common` with injected faults (10 % 500s, 1 % connection resets, 0–20 ms of
 //! latency per request), a full run per size (memory sampled from `/proc`), then `kill -9` at
 //! random points with resumes; asserts exactly-once, dependency order, Hawk and nothing lost,
-//! and prints a figures table. The soak itself is `soak_full` in `submit/tests/soak.rs` (the
+//! and prints a figures table. The soak itself is `soak_full` in `submit/tests/it/soak.rs` (the
 //! same code as the short soak CI runs), run here in release with the sizes passed by
 //! environment (`TG_SOAK_TASKS`, `TG_SOAK_KILLS`, `TG_SOAK_SEED`).
 
@@ -24,8 +24,8 @@ pub fn soak(opts: &SoakOptions) -> Result<()> {
     eprintln!("xtask soak: {} tasks, {} kills, seed {seed} (rerun with --seed {seed})", opts.tasks, opts.kills);
     super::run(
         super::cargo()
-            .args(["test", "--release", "-p", "tg-submit", "--test", "soak", "--"])
-            .args(["--ignored", "--exact", "soak_full", "--nocapture"])
+            .args(["test", "--release", "-p", "tg-submit", "--test", "it", "--"])
+            .args(["--ignored", "--exact", "soak::soak_full", "--nocapture"])
             .env("TG_SOAK_TASKS", opts.tasks.to_string())
             .env("TG_SOAK_KILLS", opts.kills.to_string())
             .env("TG_SOAK_SEED", seed.to_string()),

@@ -191,7 +191,7 @@ fn has_indicators(s: &str) -> bool {
 /// merge (`<<`), value (`=`) and infinite or NaN float resolvers, which our reader keeps as
 /// strings.
 fn resolves_to_non_string(s: &str) -> bool {
-    super::resolve_plain(s).is_some() || s == "<<" || s == "=" || is_timestamp(s) || is_special_float(s)
+    !matches!(super::resolve_plain(s), Ok(None)) || s == "<<" || s == "=" || is_timestamp(s) || is_special_float(s)
 }
 
 /// `.inf`, `-.Inf`, `.NaN`...: floats to PyYAML, strings to our reader (JSON has no such number).

@@ -262,7 +262,7 @@ fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Resul
     if style != TScalarStyle::Plain {
         return Ok(Value::String(text));
     }
-    Ok(resolve_plain(&text).unwrap_or(Value::String(text)))
+    Ok(resolve_plain(&text)?.unwrap_or(Value::String(text)))
 }
 
 fn resolve_tagged(text: String, tag: &Tag) -> Result<Value, String> {
@@ -277,8 +277,8 @@ fn resolve_tagged(text: String, tag: &Tag) -> Result<Value, String> {
     };
     match name {
         "str" => Ok(Value::String(text)),
-        "int" => parse_int(&text).ok_or_else(|| format!("invalid !!int: {}", capped(&text))),
-        "float" => parse_float(&text).ok_or_else(|| format!("invalid !!float: {}", capped(&text))),
+        "int" => parse_int(&text)?.ok_or_else(|| format!("invalid !!int: {}", capped(&text))),
+        "float" => parse_float(&text)?.ok_or_else(|| format!("invalid !!float: {}", capped(&text))),
         "bool" => parse_bool(&text).map(Value::Bool).ok_or_else(|| format!("invalid !!bool: {}", capped(&text))),
         "null" => Ok(Value::Null),
         other => Err(format!("could not determine a constructor for the tag '!!{}'", capped(other))),
@@ -286,14 +286,17 @@ fn resolve_tagged(text: String, tag: &Tag) -> Result<Value, String> {
 }
 
 /// The implicit (plain scalar) resolvers of YAML 1.1, as PyYAML applies them.
-fn resolve_plain(text: &str) -> Option<Value> {
+fn resolve_plain(text: &str) -> Result<Option<Value>, String> {
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Some(Value::Null);
+        return Ok(Some(Value::Null));
     }
     if let Some(b) = parse_bool(text) {
-        return Some(Value::Bool(b));
+        return Ok(Some(Value::Bool(b)));
     }
-    parse_int(text).or_else(|| parse_float(text))
+    match parse_int(text)? {
+        Some(v) => Ok(Some(v)),
+        None => parse_float(text),
+    }
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -304,35 +307,37 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-// A literal pattern, compiled by the tests (`int_and_float_patterns_compile`): no input can fail it.
-#[allow(clippy::expect_used)]
-fn int_regex() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+// A literal pattern, compiled once (the tests check it compiles: `int_and_float_patterns_compile`).
+fn int_regex() -> Result<&'static regex::Regex, String> {
+    static RE: std::sync::OnceLock<Result<regex::Regex, regex::Error>> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
             r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
         )
-        .expect("static regex")
     })
+    .as_ref()
+    .map_err(|e| format!("the YAML int pattern: {e}"))
 }
 
-// A literal pattern, compiled by the tests (`int_and_float_patterns_compile`): no input can fail it.
-#[allow(clippy::expect_used)]
-fn float_regex() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+// A literal pattern, compiled once (the tests check it compiles: `int_and_float_patterns_compile`).
+fn float_regex() -> Result<&'static regex::Regex, String> {
+    static RE: std::sync::OnceLock<Result<regex::Regex, regex::Error>> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
             r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         )
-        .expect("static regex")
     })
+    .as_ref()
+    .map_err(|e| format!("the YAML float pattern: {e}"))
 }
 
-/// PyYAML's `construct_yaml_int`.
-fn parse_int(text: &str) -> Option<Value> {
-    if !int_regex().is_match(text) {
-        return None;
-    }
+/// PyYAML's `construct_yaml_int`: `None` when `text` is not an int.
+fn parse_int(text: &str) -> Result<Option<Value>, String> {
+    Ok(if int_regex()?.is_match(text) { int_value(text) } else { None })
+}
+
+/// The value of an int that matched the pattern.
+fn int_value(text: &str) -> Option<Value> {
     let cleaned: String = text.chars().filter(|&c| c != '_').collect();
     let (sign, digits) = match cleaned.strip_prefix('-') {
         Some(rest) => (-1i128, rest.to_string()),
@@ -360,10 +365,12 @@ fn parse_int(text: &str) -> Option<Value> {
 }
 
 /// PyYAML's `construct_yaml_float`; infinities and NaN (which JSON cannot hold) stay strings.
-fn parse_float(text: &str) -> Option<Value> {
-    if !float_regex().is_match(text) {
-        return None;
-    }
+fn parse_float(text: &str) -> Result<Option<Value>, String> {
+    Ok(if float_regex()?.is_match(text) { float_value(text) } else { None })
+}
+
+/// The value of a float that matched the pattern.
+fn float_value(text: &str) -> Option<Value> {
     let cleaned: String = text.chars().filter(|&c| c != '_').collect::<String>().to_lowercase();
     if cleaned.contains("inf") || cleaned.contains("nan") {
         return None;
@@ -387,8 +394,9 @@ mod tests {
 
     #[test]
     fn int_and_float_patterns_compile() {
-        assert!(int_regex().is_match("0x1F") && !int_regex().is_match("1.5"));
-        assert!(float_regex().is_match("1.5") && !float_regex().is_match("12"));
+        let (int, float) = (int_regex().unwrap(), float_regex().unwrap());
+        assert!(int.is_match("0x1F") && !int.is_match("1.5"));
+        assert!(float.is_match("1.5") && !float.is_match("12"));
     }
 
     #[test]

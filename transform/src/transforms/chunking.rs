@@ -68,8 +68,10 @@ fn chunk_task(mut task: TaskDict) -> Result<Vec<TaskDict>, String> {
     for this_chunk in 1..=total_chunks {
         // The last chunk takes the task itself: one deep copy fewer, the same tasks out.
         let mut subtask = if this_chunk == total_chunks { std::mem::take(&mut task) } else { task.clone() };
-        let subs = json!({"this_chunk": this_chunk, "total_chunks": total_chunks});
-        let Value::Object(subs) = subs else { unreachable!("a literal mapping") };
+        let subs: Map<String, Value> =
+            [("this_chunk".to_string(), json!(this_chunk)), ("total_chunks".to_string(), json!(total_chunks))]
+                .into_iter()
+                .collect();
         let attributes = setdefault_object(&mut subtask, "attributes")?;
         attributes.extend(subs.clone());
         if !has_fields {

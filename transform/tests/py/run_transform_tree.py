@@ -4,7 +4,7 @@ tree built for the occasion (docker contexts, task-context files); print the out
 
 This makes the expected outputs of the fixtures of docker_image, matrix, chunking, from_deps,
 task_context, notify and code_review (transform/tests/fixtures/<module>/*.json); the Rust side is
-transform/tests/fixture_tree/mod.rs. (run_transform.py is the sibling harness with
+transform/tests/it/fixture_tree/mod.rs. (run_transform.py is the sibling harness with
 several cases per file and no file trees.)
 
 Usage (relative paths in a case resolve against the transform crate directory):
