@@ -104,72 +104,53 @@ impl Streams {
 }
 
 fn run_stages(opts: &RunOptions, root: &Path, params: &Path, s: &Streams, log: &Log) -> anyhow::Result<()> {
-    let common = vec!["-r".to_string(), root.display().to_string(), "-p".to_string(), params.display().to_string()];
-    let with = |extra: &[String]| -> Vec<String> { common.iter().chain(extra).cloned().collect() };
-    let strings = |items: &[&str]| -> Vec<String> { items.iter().map(|s| s.to_string()).collect() };
-    let contexts = opts.docker_contexts.display().to_string();
-    let no_verify: Vec<String> = if opts.decision.no_verify { strings(&["--no-verify"]) } else { vec![] };
-    let steps = [
-        ("tg-load", with(&strings(&["--allow-unknown-parameters"])), Some("items.jsonl")),
-        (
-            "tg-transform",
-            with(&[
-                "--allow-unknown-parameters".into(),
-                "--docker-contexts".into(),
-                contexts,
-                "-i".into(),
-                s.arg("items.jsonl"),
-            ]),
-            Some("full.jsonl"),
-        ),
-        (
-            "tg-resolve",
-            with(
-                &[
-                    strings(&["--allow-unknown-parameters", "--target-tasks-out"]),
-                    vec![s.arg("target-tasks.json"), s.arg("full.jsonl")],
-                    no_verify,
-                ]
-                .concat(),
-            ),
-            Some("target-graph.jsonl"),
-        ),
-        (
-            "tg-optimize",
-            with(
-                &[index_args(opts), vec!["--target-tasks".into()]]
-                    .concat()
-                    .into_iter()
-                    .chain([
-                        s.arg("target-tasks.json"),
-                        "--label-to-taskid".into(),
-                        s.arg("optimized-label-to-taskid.json"),
-                        s.arg("target-graph.jsonl"),
-                    ])
-                    .collect::<Vec<_>>(),
-            ),
-            Some("optimized.jsonl"),
-        ),
-        (
-            "tg-morph",
-            with(&[
-                "--label-to-taskid-in".into(),
-                s.arg("optimized-label-to-taskid.json"),
-                "--label-to-taskid".into(),
-                s.arg("label-to-taskid.json"),
-                s.arg("optimized.jsonl"),
-            ]),
-            Some("morphed.jsonl"),
-        ),
-        ("tg-action", [strings(&["render"]), with(&artifacts_arg(opts))].concat(), None),
-    ];
-    for (binary, args, out) in steps {
+    let common = [root_and_parameters(root, params)];
+    for (binary, args, out) in stage_plan(opts, s) {
+        // `tg-action render -r ... -p ...`: the subcommand comes first.
+        let subcommand = (binary == "tg-action").then(|| "render".to_string());
+        let args: Vec<String> = subcommand.into_iter().chain(common.iter().flatten().cloned()).chain(args).collect();
         let path = out.map(|name| s.path(name));
         run_stage(&Stage { binary, args, env: &opts.stage_env, stdout: path.as_deref() }, log)?;
     }
     write_scripts(&opts.artifacts)?;
-    let submit = Stage { binary: "tg-submit", args: with(&submit_args(opts, s)), env: &opts.stage_env, stdout: None };
-    run_stage(&submit, log)
+    let args: Vec<String> = common.iter().flatten().cloned().chain(submit_args(opts, s)).collect();
+    run_stage(&Stage { binary: "tg-submit", args, env: &opts.stage_env, stdout: None }, log)
+}
+
+/// `-r ROOT -p PARAMETERS`, which every stage takes.
+fn root_and_parameters(root: &Path, params: &Path) -> Vec<String> {
+    vec!["-r".into(), root.display().to_string(), "-p".into(), params.display().to_string()]
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The stages before tg-submit: binary, arguments after `-r`/`-p`, and the stream file their
+/// stdout goes to. `tg-action render` writes actions.json into the artifacts.
+fn stage_plan(opts: &RunOptions, s: &Streams) -> Vec<(&'static str, Vec<String>, Option<&'static str>)> {
+    let mut transform = strings(&["--allow-unknown-parameters", "--docker-contexts"]);
+    transform.extend([opts.docker_contexts.display().to_string(), "-i".into(), s.arg("items.jsonl")]);
+    let mut resolve = strings(&["--allow-unknown-parameters", "--target-tasks-out"]);
+    resolve.extend([s.arg("target-tasks.json"), s.arg("full.jsonl")]);
+    if opts.decision.no_verify {
+        resolve.push("--no-verify".into());
+    }
+    let mut optimize = index_args(opts);
+    optimize.extend(["--target-tasks".into(), s.arg("target-tasks.json")]);
+    optimize.extend(["--label-to-taskid".into(), s.arg("optimized-label-to-taskid.json"), s.arg("target-graph.jsonl")]);
+    let mut morph = vec!["--label-to-taskid-in".into(), s.arg("optimized-label-to-taskid.json")];
+    morph.extend(["--label-to-taskid".into(), s.arg("label-to-taskid.json"), s.arg("optimized.jsonl")]);
+    let mut actions = strings(&["--artifacts"]);
+    actions.push(opts.artifacts.display().to_string());
+    vec![
+        ("tg-load", strings(&["--allow-unknown-parameters"]), Some("items.jsonl")),
+        ("tg-transform", transform, Some("full.jsonl")),
+        ("tg-resolve", resolve, Some("target-graph.jsonl")),
+        ("tg-optimize", optimize, Some("optimized.jsonl")),
+        ("tg-morph", morph, Some("morphed.jsonl")),
+        ("tg-action", actions, None),
+    ]
 }
 
 fn index_args(opts: &RunOptions) -> Vec<String> {
@@ -179,22 +160,10 @@ fn index_args(opts: &RunOptions) -> Vec<String> {
     }
 }
 
-fn artifacts_arg(opts: &RunOptions) -> Vec<String> {
-    vec!["--artifacts".into(), opts.artifacts.display().to_string()]
-}
-
 fn submit_args(opts: &RunOptions, s: &Streams) -> Vec<String> {
-    let mut args = artifacts_arg(opts);
-    args.extend([
-        "--full-graph".into(),
-        s.arg("full.jsonl"),
-        "--target-tasks".into(),
-        s.arg("target-tasks.json"),
-        "--label-to-taskid".into(),
-        s.arg("label-to-taskid.json"),
-        "--state".into(),
-        s.arg("submit-state"),
-    ]);
+    let mut args = vec!["--artifacts".into(), opts.artifacts.display().to_string()];
+    args.extend(["--full-graph".into(), s.arg("full.jsonl"), "--target-tasks".into(), s.arg("target-tasks.json")]);
+    args.extend(["--label-to-taskid".into(), s.arg("label-to-taskid.json"), "--state".into(), s.arg("submit-state")]);
     if let Some(dir) = &opts.dry_run {
         args.extend(["--dry-run".into(), "--dry-run-dir".into(), dir.display().to_string()]);
     }

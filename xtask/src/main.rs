@@ -161,8 +161,7 @@ fn ci(root: &Path) -> Result<()> {
     run(cargo().args(["test", "--release", "--workspace", "--no-fail-fast"]))
 }
 
-/// The binaries of the workspace, each printing its own completions (`TG_COMPLETIONS=<shell>`).
-
+/// Each binary of the workspace prints its own completions (`TG_COMPLETIONS=<shell>`).
 fn completions(root: &Path, shell: &str, dir: &Path) -> Result<()> {
     run(cargo().args(["build", "--release", "--bins", "-q"]))?;
     std::fs::create_dir_all(dir)?;

@@ -58,11 +58,13 @@ pub fn tidy(root: &Path) -> Result<()> {
 pub fn violations(metadata: &Value) -> Vec<Violation> {
     let names = package_names(metadata);
     let mut found = Vec::new();
-    for node in metadata["resolve"]["nodes"].as_array().map(Vec::as_slice).unwrap_or_default() {
-        let Some(from) = node["id"].as_str().and_then(|id| names.get(id)) else { continue };
-        for dep in node["deps"].as_array().map(Vec::as_slice).unwrap_or_default() {
-            let normal = dep["dep_kinds"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k["kind"].is_null()));
-            let Some(to) = dep["pkg"].as_str().and_then(|id| names.get(id)) else { continue };
+    let nodes = metadata.pointer("/resolve/nodes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for node in nodes {
+        let Some(from) = node.get("id").and_then(Value::as_str).and_then(|id| names.get(id)) else { continue };
+        for dep in node.get("deps").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+            let kinds = dep.get("dep_kinds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let normal = kinds.iter().any(|k| k.get("kind").is_none_or(Value::is_null));
+            let Some(to) = dep.get("pkg").and_then(Value::as_str).and_then(|id| names.get(id)) else { continue };
             if let Some(rule) = normal.then(|| rule_broken(from, to)).flatten() {
                 found.push(Violation { from: from.clone(), to: to.clone(), rule });
             }
@@ -91,12 +93,10 @@ fn rule_broken(from: &str, to: &str) -> Option<&'static str> {
 
 /// Package id -> name, for every package of the metadata.
 fn package_names(metadata: &Value) -> BTreeMap<String, String> {
-    metadata["packages"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let packages = metadata.get("packages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    packages
         .iter()
-        .filter_map(|p| Some((p["id"].as_str()?.to_string(), p["name"].as_str()?.to_string())))
+        .filter_map(|p| Some((p.get("id")?.as_str()?.to_string(), p.get("name")?.as_str()?.to_string())))
         .collect()
 }
 

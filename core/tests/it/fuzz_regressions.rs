@@ -1,11 +1,6 @@
 //! Regression tests for what fuzzing and hardening found in tg-core (see fuzz/ and
 //! `cargo xtask fuzz`). Each test names the input that used to fail and how.
 
-// Test code: a failed unwrap, expect or index is a test failure, which is what it should be.
-// clippy.toml allows these in #[test] functions; this also covers the helpers of this file,
-// which clippy does not see as test code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use serde_json::Value;
 use tg_core::jsonl::{JsonLinesReader, JsonLinesWriter};
 
