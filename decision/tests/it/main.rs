@@ -10,3 +10,4 @@
 mod docker_contexts;
 mod no_partial_graph;
 mod params;
+mod render;
