@@ -11,6 +11,8 @@
 //! answer is false/`None`. The test's name is the name of its thread (libtest runs each test on
 //! a thread named after it).
 
+pub mod tc_fake;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

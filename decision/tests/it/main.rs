@@ -10,4 +10,5 @@
 mod docker_contexts;
 mod no_partial_graph;
 mod params;
+mod python_decision;
 mod render;

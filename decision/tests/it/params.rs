@@ -113,16 +113,31 @@ fn python(c: &Checkout, flags: &[String]) -> Result<Value, String> {
     Ok(serde_json::from_slice(&out.stdout).unwrap())
 }
 
-/// Both succeed with equal parameters, or both fail.
-fn assert_same(name: &str, fixture_name: &str, message: &str, extra: &[&str], setup: impl Fn(&Path)) {
+/// Both succeed with equal parameters (`fails` false), or both fail (`fails` true).
+fn assert_same_outcome(
+    name: &str,
+    fixture_name: &str,
+    message: &str,
+    extra: &[&str],
+    fails: bool,
+    setup: impl Fn(&Path),
+) {
     let c = checkout(name, &fixture(fixture_name), message);
     setup(&c.dir);
     let f = flags(&c, extra);
     match (ours(&c, &f), python(&c, &f)) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}: parameters differ"),
-        (Err(_), Err(_)) => {}
-        (a, b) => panic!("{name}: ours {a:?}\npython {b:?}"),
+        (Ok(a), Ok(b)) if !fails => assert_eq!(a, b, "{name}: parameters differ"),
+        (Err(_), Err(_)) if fails => {}
+        (a, b) => panic!("{name}: expected {}: ours {a:?}\npython {b:?}", if fails { "failures" } else { "success" }),
     }
+}
+
+fn assert_same(name: &str, fixture_name: &str, message: &str, extra: &[&str], setup: impl Fn(&Path)) {
+    assert_same_outcome(name, fixture_name, message, extra, false, setup);
+}
+
+fn assert_both_fail(name: &str, fixture_name: &str, extra: &[&str], setup: impl Fn(&Path)) {
+    assert_same_outcome(name, fixture_name, "x", extra, true, setup);
 }
 
 #[test]
@@ -157,13 +172,18 @@ fn decision_parameters_equal_pythons() {
     assert_same("try-allowed", "example", "x", &["--base-rev=BASE", "--allow-parameter-override"], try_config);
     assert_same("try-ignored", "example", "x", &["--base-rev=BASE"], try_config);
     let bad_version = |dir: &Path| std::fs::write(dir.join("try_task_config.json"), r#"{"version": 1}"#).unwrap();
-    assert_same("try-v1", "example", "x", &["--base-rev=BASE", "--allow-parameter-override"], bad_version);
+    assert_both_fail("try-v1", "example", &["--base-rev=BASE", "--allow-parameter-override"], bad_version);
     // An unknown parameter from the overrides fails the strict check on both sides.
     let unknown = |dir: &Path| {
         std::fs::write(dir.join("try_task_config.json"), r#"{"version": 2, "parameters": {"no_such_parameter": 1}}"#)
             .unwrap();
     };
-    assert_same("try-unknown", "example", "x", &["--base-rev=BASE", "--allow-parameter-override"], unknown);
+    assert_both_fail("try-unknown", "example", &["--base-rev=BASE", "--allow-parameter-override"], unknown);
+    // The hooked project's extension accepts its own keys, and only those.
+    let unknown_hooked = |dir: &Path| {
+        std::fs::write(dir.join("try_task_config.json"), r#"{"version": 2, "parameters": {"deploy-x": 1}}"#).unwrap();
+    };
+    assert_both_fail("hooked-unknown", "hooked", &["--base-rev=BASE", "--allow-parameter-override"], unknown_hooked);
 }
 
 #[test]
