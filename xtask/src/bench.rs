@@ -265,6 +265,51 @@ fn run_piped(bin: &Path, case: &Case, out: &Path, repeat: usize) -> Result<Measu
     measure_best(repeat, &["bash", "-c", &script], &case.work, &env, None, &out.join("piped.jsonl"))
 }
 
+/// `tg-decision` on the case's work tree, dry run with an empty index: parameters from the
+/// flags and git, the five stages, the docker contexts, the artifacts and the createTask
+/// requests, as one decision task makes them.
+fn run_decision(bin: &Path, root: &Path, case: &Case, out: &Path, repeat: usize) -> Result<Measure> {
+    let tcyml = case.work.join(".taskcluster.yml");
+    if !tcyml.exists() {
+        std::fs::copy(root.join("kinds/.taskcluster.yml"), &tcyml)?;
+    }
+    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&case.work).output()?;
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let exe = bin.join("tg-decision").to_string_lossy().to_string();
+    let queue = out.join("queue").to_string_lossy().to_string();
+    let head_rev = format!("--head-rev={head}");
+    let base_rev = format!("--base-rev={head}");
+    let cmd: Vec<&str> = vec![
+        &exe,
+        "--project=bench",
+        "--pushlog-id=0",
+        "--pushdate=1700000000",
+        "--owner=bench@example.com",
+        "--level=1",
+        "--repository-type=git",
+        "--base-repository=https://github.com/example/bench",
+        "--head-repository=https://github.com/example/bench",
+        "--head-ref=main",
+        "--tasks-for=github-push",
+        &head_rev,
+        &base_rev,
+        "--index",
+        "empty",
+        "--dry-run",
+        &queue,
+    ];
+    let mut env: Vec<(&str, String)> = case.env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    env.push(("TASK_ID", "dEcIsIoNtAsKiD0000000A".into()));
+    if !env.iter().any(|(k, _)| *k == "TASKCLUSTER_ROOT_URL") {
+        env.push(("TASKCLUSTER_ROOT_URL", "https://tc.example.com".into()));
+    }
+    let m = measure_best(repeat, &cmd, &case.work, &env, None, &out.join("decision.out"));
+    for made in ["artifacts", "docker-contexts"] {
+        let _ = std::fs::remove_dir_all(case.work.join(made));
+    }
+    m
+}
+
 /// `xtask floor`: parse every line of stdin into a `serde_json::Value` and write it to stdout.
 pub fn floor_pass() -> Result<()> {
     let stdin = std::io::stdin();
@@ -396,6 +441,7 @@ struct Row {
     ours: Vec<(&'static str, Measure)>,
     piped: Measure,
     floor: Measure,
+    decision: Option<Measure>,
 }
 
 impl Row {
@@ -444,7 +490,9 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
     let shared = root.join("../shared");
     // Only what is measured: a broken crate elsewhere in the workspace does not stop the bench.
     crate::run(crate::cargo().args(["build", "--release", "-q", "--bins"]).args(
-        ["tg-loader", "tg-transform", "tg-resolve", "tg-optimize", "tg-morph", "xtask"].iter().flat_map(|p| ["-p", p]),
+        ["tg-loader", "tg-transform", "tg-resolve", "tg-optimize", "tg-morph", "tg-submit", "tg-action", "tg-decision", "xtask"]
+            .iter()
+            .flat_map(|p| ["-p", p]),
     ))?;
     let bin = root.join("target/release");
     let xtask = bin.join("xtask");
@@ -476,6 +524,9 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
         let ours = run_ours(&bin, case, &out, opts.repeat)?;
         let piped = run_piped(&bin, case, &out, opts.repeat)?;
         let floor = floor(&xtask, &out.join("full.jsonl"), &out, opts.repeat)?;
+        let decision = run_decision(&bin, root, case, &out, opts.repeat)
+            .map_err(|e| eprintln!("bench: tg-decision on {}: {e}", case.name))
+            .ok();
         let (py_full, py_morphed, python_tasks) = match &taskgraph {
             Some(tg) => run_python(tg, &shared, case, &out),
             None => (None, None, 0),
@@ -490,6 +541,7 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
             ours,
             piped,
             floor,
+            decision,
         });
         let _ = std::fs::remove_dir_all(&out);
         if case.size.is_none() {
@@ -499,7 +551,23 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
         }
     }
     print_report(&rows, &machine, &load_before, &load_average());
+    print_decision_table(&rows);
     Ok(())
+}
+
+fn print_decision_table(rows: &[Row]) {
+    println!();
+    println!("The whole decision: `tg-decision` (dry run, empty index: parameters, the stages on stream files,");
+    println!("docker contexts, artifacts, createTask requests) against Python `taskgraph full --json` (the graph alone).");
+    println!();
+    println!("| case | Python `full` wall | tg-decision wall / CPU / max RSS | speed-up |");
+    println!("|---|---|---|---|");
+    for row in rows {
+        let Some(d) = row.decision else { continue };
+        let full = row.py_full.map_or("-".into(), |m| secs(m.wall));
+        let speedup = row.py_full.map_or("-".into(), |m| format!("{:.1}×", m.wall / d.wall.max(1e-9)));
+        println!("| {} | {full} | {} / {} / {} | {speedup} |", row.case, secs(d.wall), secs(d.cpu), mb(d.rss_kb));
+    }
 }
 
 fn print_report(rows: &[Row], machine: &str, load_before: &str, load_after: &str) {
