@@ -310,9 +310,14 @@ impl Worker {
 
     /// Apply `taskgraph.decision-parameters` (as `taskgraph decision` does) to `parameters`.
     pub fn decision_parameters(&mut self, parameters: &Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
+        self.parameters_op("decision_parameters", parameters)
+    }
+
+    /// Call `op` with `{"parameters": parameters}`; the `parameters` it answers.
+    fn parameters_op(&mut self, op: &str, parameters: &Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
         let mut body = Map::new();
         body.insert("parameters".into(), Value::Object(parameters.clone()));
-        let result = self.call("decision_parameters", body)?;
+        let result = self.call(op, body)?;
         let params = result.get("parameters").and_then(Value::as_object).cloned();
         params.ok_or_else(|| bad_input("decision-parameters: python returned no parameters"))
     }
@@ -320,11 +325,7 @@ impl Worker {
     /// `taskgraph decision`'s call of the `decision-parameters` hook: on the raw parameters,
     /// without defaults (unlike [`Self::decision_parameters`], which fills them as stages do).
     pub fn decision_hook(&mut self, parameters: &Map<String, Value>) -> anyhow::Result<Map<String, Value>> {
-        let mut body = Map::new();
-        body.insert("parameters".into(), Value::Object(parameters.clone()));
-        let result = self.call("decision_hook", body)?;
-        let params = result.get("parameters").and_then(Value::as_object).cloned();
-        params.ok_or_else(|| bad_input("decision-parameters: python returned no parameters"))
+        self.parameters_op("decision_hook", parameters)
     }
 
     /// taskgraph's strict `Parameters(**values).check()`, which knows the schema extensions the
