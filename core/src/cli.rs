@@ -20,9 +20,20 @@ pub struct CommonArgs {
     /// Only errors on stderr.
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
+    /// Refuse parameters taskgraph's base schema does not define, as taskgraph's strict mode
+    /// does. By default they are accepted, as `taskgraph full -p FILE` accepts them (a
+    /// project's register hook adds its own).
+    #[arg(long = "strict-parameters")]
+    pub strict_parameters: bool,
 }
 
 impl CommonArgs {
+    /// Whether unknown parameters are accepted: unless `--strict-parameters`, or when a stage's
+    /// own `--allow-unknown-parameters` says so.
+    pub fn allows_unknown_parameters(&self, allow_flag: bool) -> bool {
+        allow_flag || !self.strict_parameters
+    }
+
     /// The logger these flags ask for.
     pub fn log(&self, program: &'static str) -> Log {
         let level = if self.quiet { 0 } else { 1 + self.verbose };
@@ -108,7 +119,8 @@ impl StageContext {
     /// Load `ROOT/config.yml` and the parameters named by the common flags.
     pub fn load(args: &CommonArgs, allow_unknown_parameters: bool) -> anyhow::Result<StageContext> {
         let graph_config = crate::config::GraphConfig::load(&args.root)?;
-        let opts = crate::params::LoadOptions { allow_unknown: allow_unknown_parameters, now: None };
+        let allow_unknown = args.allows_unknown_parameters(allow_unknown_parameters);
+        let opts = crate::params::LoadOptions { allow_unknown, now: None };
         let parameters = crate::params::Parameters::load(args.parameters.as_deref(), &graph_config.vcs_root(), &opts)?;
         Ok(StageContext { graph_config, parameters })
     }

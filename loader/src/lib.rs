@@ -64,7 +64,7 @@ pub struct Options {
     /// Load only this kind, its kind-dependencies and docker-image (repeatable).
     #[arg(short = 'k', long = "kind", visible_alias = "target-kind", value_name = "KIND")]
     pub kinds: Vec<String>,
-    /// Accept parameters that taskgraph's base schema does not define (project extensions).
+    /// Accept parameters taskgraph's base schema does not define (the default; wins over --strict-parameters).
     #[arg(long)]
     pub allow_unknown_parameters: bool,
 }
@@ -142,11 +142,11 @@ fn per_kind<T: Send>(
     results.into_iter().collect()
 }
 
-/// The graph config and parameters. Unknown parameters fail (naming them and the flag that
-/// accepts them) unless `--allow-unknown-parameters` is given; the loaders never read them.
+/// The graph config and parameters. With `--strict-parameters`, unknown parameters fail (naming
+/// them and the flag that accepts them); the loaders never read them.
 fn load_context(opts: &Options) -> anyhow::Result<StageContext> {
     let ctx = StageContext::load(&opts.common, true)?;
-    if !opts.allow_unknown_parameters {
+    if !opts.common.allows_unknown_parameters(opts.allow_unknown_parameters) {
         ctx.parameters.check(false).map_err(|msg| {
             let source = opts.common.parameters.as_ref().map_or("<defaults>".into(), |p| p.display().to_string());
             bad_input(format!(

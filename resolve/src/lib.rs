@@ -97,7 +97,7 @@ pub struct Options {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Accept parameters that taskgraph's base schema does not define (project extensions).
+    /// Accept parameters taskgraph's base schema does not define (the default; wins over --strict-parameters).
     #[arg(long)]
     pub allow_unknown_parameters: bool,
     /// Set the `message` parameter (the commit message `try_syntax` parses).
@@ -156,7 +156,8 @@ impl Options {
 
 /// Read the input named by the options, resolve, and write the chosen graph to `out`.
 pub fn run(opts: &Options, out: impl Write) -> anyhow::Result<()> {
-    let ctx = params::load_context(&opts.common, opts.allow_unknown_parameters, &opts.overrides())?;
+    let allow_unknown = opts.common.allows_unknown_parameters(opts.allow_unknown_parameters);
+    let ctx = params::load_context(&opts.common, allow_unknown, &opts.overrides())?;
     let (input, source) = open_input(opts.input.as_deref())?;
     // Tasks stay JSON text but for what resolving reads (tg_core::lean): a fraction of the
     // memory, and the text is copied to the output unparsed.
