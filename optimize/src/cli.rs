@@ -140,8 +140,9 @@ fn choose_index<T: crate::OptTask>(
         };
         return Ok(Box::new(crate::read_index_file(path, searched_by)?));
     }
-    let client =
-        tg_tcclient::Endpoint::from_vars(env)?.map(|e| tg_tcclient::Client::new(tg_tcclient::Config::new(e))).transpose()?;
+    let client = tg_tcclient::Endpoint::from_vars(env)?
+        .map(|e| tg_tcclient::Client::new(tg_tcclient::Config::new(e)))
+        .transpose()?;
     match client {
         Some(client) => {
             log.debug(format!("index look-ups go to {}", client.config().endpoint.base_url()));
