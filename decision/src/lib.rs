@@ -1,5 +1,6 @@
 //! tg-decision: taskgraph's decision task as our stages run it, from the same command line.
 //!
+//! - [`cli`]: the command lines of `tg-decision` and `tg-params` (flags and run);
 //! - [`options`]: `taskgraph decision`'s flags, shared by `tg-params` and `tg-decision`;
 //! - [`vcs`]: the git or Mercurial checkout (commit message, changed files, notes);
 //! - [`parameters`]: the decision's parameters exactly as `get_decision_parameters` builds them;
@@ -9,6 +10,7 @@
 //!   the strict check with the project's parameter extensions), started only when config.yml
 //!   names one.
 
+pub mod cli;
 pub mod decision;
 pub mod options;
 pub mod parameters;

@@ -12,6 +12,7 @@
 //! Relative datestamps stay as they are (tg-submit resolves them). Input tasks keep their
 //! order; added tasks follow them (each depends only on tasks before it).
 
+pub mod cli;
 pub mod project;
 
 use indexmap::IndexMap;

@@ -20,6 +20,7 @@
 //! it every input task counts as requested (a task pulled in only as a dependency then stays
 //! when its dependents are optimized away, where taskgraph would drop it).
 
+pub mod cli;
 pub mod index;
 pub mod order;
 pub mod pathmatch;

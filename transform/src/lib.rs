@@ -6,6 +6,7 @@
 //! from names to those modules. The tasks of a kind's `kind-dependencies` are handed to its
 //! transforms through [`TransformConfig::kind_dependencies_tasks`].
 
+pub mod cli;
 pub mod deferred_loader;
 pub mod driver;
 pub mod registry;
