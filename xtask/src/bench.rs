@@ -489,11 +489,23 @@ fn load_average() -> String {
 pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
     let shared = root.join("../shared");
     // Only what is measured: a broken crate elsewhere in the workspace does not stop the bench.
-    crate::run(crate::cargo().args(["build", "--release", "-q", "--bins"]).args(
-        ["tg-loader", "tg-transform", "tg-resolve", "tg-optimize", "tg-morph", "tg-submit", "tg-action", "tg-decision", "xtask"]
+    crate::run(
+        crate::cargo().args(["build", "--release", "-q", "--bins"]).args(
+            [
+                "tg-loader",
+                "tg-transform",
+                "tg-resolve",
+                "tg-optimize",
+                "tg-morph",
+                "tg-submit",
+                "tg-action",
+                "tg-decision",
+                "xtask",
+            ]
             .iter()
             .flat_map(|p| ["-p", p]),
-    ))?;
+        ),
+    )?;
     let bin = root.join("target/release");
     let xtask = bin.join("xtask");
     let taskgraph = if opts.python { Some(python_taskgraph()?) } else { None };
@@ -558,7 +570,9 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> Result<()> {
 fn print_decision_table(rows: &[Row]) {
     println!();
     println!("The whole decision: `tg-decision` (dry run, empty index: parameters, the stages on stream files,");
-    println!("docker contexts, artifacts, createTask requests) against Python `taskgraph full --json` (the graph alone).");
+    println!(
+        "docker contexts, artifacts, createTask requests) against Python `taskgraph full --json` (the graph alone)."
+    );
     println!();
     println!("| case | Python `full` wall | tg-decision wall / CPU / max RSS | speed-up |");
     println!("|---|---|---|---|");
