@@ -36,7 +36,7 @@ pub struct Args {
     /// Read items from this file instead of stdin.
     #[arg(short = 'i', long = "input")]
     pub input: Option<PathBuf>,
-    /// Accept parameters the base schema does not know (project extensions).
+    /// Accept parameters taskgraph's base schema does not define (the default; wins over --strict-parameters).
     #[arg(long)]
     pub allow_unknown_parameters: bool,
     /// Trace tasks whose final label matches REGEX: after every transform step, what changed
