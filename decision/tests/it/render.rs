@@ -14,8 +14,9 @@ fn checkout() -> PathBuf {
     assert!(Command::new("cp").arg("-r").arg(&kinds).arg(dir.join("taskcluster")).status().unwrap().success());
     std::fs::copy(kinds.join(".taskcluster.yml"), dir.join(".taskcluster.yml")).unwrap();
     let git = |args: &[&str]| {
-        let ok = Command::new("git").args(["-c", "user.email=t@e", "-c", "user.name=t"]).args(args).current_dir(&dir);
-        assert!(ok.status().unwrap().success(), "git {args:?}");
+        let mut git = Command::new("git");
+        git.args(["-c", "user.email=t@e", "-c", "user.name=t"]).args(args).current_dir(&dir);
+        assert!(git.status().unwrap().success(), "git {args:?}");
     };
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
