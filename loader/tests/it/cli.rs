@@ -243,7 +243,8 @@ fn unknown_loader_names_kind_and_loader_and_suggests_kinds() {
     );
     let (status, stdout, stderr) = run_in(&root, &["-k", "build", "-k", "docker-image"]);
     assert_eq!(status, 0, "{stderr}");
-    let names: Vec<&str> = testkit::records(&stdout).lines().map(|l| if l.contains("\"img\"") { "img" } else { "b" }).collect();
+    let names: Vec<&str> =
+        testkit::records(&stdout).lines().map(|l| if l.contains("\"img\"") { "img" } else { "b" }).collect();
     assert_eq!(names, ["img", "b"]);
 }
 

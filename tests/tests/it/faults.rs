@@ -117,8 +117,10 @@ fn truncated_last_line_makes_whole_graph_stages_fail_without_output() {
     let out_dir = ex.path().join("submit-out");
     let dirs =
         ["--state", "submit-out/state", "--artifacts", "submit-out/artifacts", "--dry-run-dir", "submit-out/queue"];
-    let out =
-        run_with_input(&mut stage("tg-submit", &ex, &[&["--dry-run"][..], &dirs].concat()), &cut(&records(&morphed), 25));
+    let out = run_with_input(
+        &mut stage("tg-submit", &ex, &[&["--dry-run"][..], &dirs].concat()),
+        &cut(&records(&morphed), 25),
+    );
     assert_refused(&out, "tg-submit", NO_END);
     assert!(!out_dir.join("queue/createTask.jsonl").exists(), "tg-submit created tasks from a truncated graph");
     assert!(
@@ -166,7 +168,8 @@ fn stream_ending_mid_graph_is_refused_by_resolve_and_optimize() {
     assert!(!has_dangling_dependency(closed_prefix), "a prefix of tg-resolve's output is a closed graph");
     let optimized_prefix = to_lines(&task_lines(&records(&g.optimized))[..2]);
     let morphed_prefix = to_lines(&task_lines(&records(&morphed))[..2]);
-    let submit_dirs = ["--dry-run", "--state", "cut/state", "--artifacts", "cut/artifacts", "--dry-run-dir", "cut/queue"];
+    let submit_dirs =
+        ["--dry-run", "--state", "cut/state", "--artifacts", "cut/artifacts", "--dry-run-dir", "cut/queue"];
     let cases: [(&str, &[&str], Vec<u8>); 4] = [
         ("tg-resolve", &[], to_lines(half)),
         ("tg-optimize", &["--index", "empty"], to_lines(closed_prefix)),

@@ -78,7 +78,8 @@ fn example_full_graph_equals_python() {
 #[test]
 fn example_target_graph_equals_python() {
     let dir = stage_example("target");
-    let ours = testkit::unsealed(&run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P}"), &dir), "tg-resolve");
+    let ours =
+        testkit::unsealed(&run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P}"), &dir), "tg-resolve");
     let expected = std::fs::read_to_string(golden("target-task-graph.json")).unwrap();
     assert_same_tasks(&expected, &ours, "target graph");
     let labels = run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --labels"), &dir);
