@@ -140,8 +140,9 @@ fn expected(name: &str) -> Map<String, Value> {
     }
 }
 
+/// The records of a stage's stdout (its end-of-stream record, if any, dropped), parsed.
 fn lines(text: &str) -> Vec<Value> {
-    text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+    testkit::records(text).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
 }
 
 /// Task-by-task comparison with a readable failure.
@@ -167,11 +168,13 @@ fn project_fixture_matches_python_taskgraph() {
     }
     let dir = Copy::of("project");
     let full = stdout_ok(&sh(&format!("tg-load {P} | tg-transform {P}"), &dir.0, &[]), "tg-load | tg-transform");
-    let full = lines(&full);
+    // stdout is a pipe: tg-transform's end-of-stream record ends it.
+    let full = lines(&testkit::unsealed(&full, "tg-transform"));
     assert_same(&expected("full.json"), &by_label(full), "full");
 
     let graph = sh(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters"), &dir.0, &[]);
-    assert_same(&expected("target-graph.json"), &by_label(lines(&stdout_ok(&graph, "target-graph"))), "target-graph");
+    let graph = testkit::unsealed(&stdout_ok(&graph, "target-graph"), "tg-resolve");
+    assert_same(&expected("target-graph.json"), &by_label(lines(&graph)), "target-graph");
 
     let labels = sh(
         &format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --allow-unknown-parameters --labels"),
@@ -230,6 +233,9 @@ fn optimized_and_morphed_match_python_taskgraph() {
     );
     let morphed = stdout_ok(&run, "tg-load | ... | tg-morph");
     let optimized = std::fs::read_to_string(dir.0.join("optimized.jsonl")).expect("optimized.jsonl");
+    // A file keeps exactly the records: no end-of-stream record when stdout is not a pipe.
+    assert!(!optimized.lines().any(testkit::is_end_record), "tg-optimize > file wrote an end-of-stream record");
+    let morphed = testkit::unsealed(&morphed, "tg-morph");
     assert_same(&expected_without_ids("optimized.json"), &by_label_without_ids(lines(&optimized)), "optimized");
     assert_same(&expected_without_ids("morphed.json"), &by_label_without_ids(lines(&morphed)), "morphed");
 }

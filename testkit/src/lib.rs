@@ -109,3 +109,60 @@ pub fn python_taskgraph() -> Option<String> {
 pub fn require_file(path: &Path) -> bool {
     require(path.is_file(), format_args!("{} not found", path.display()))
 }
+
+// The end-of-stream record (README "Records", `core/src/stream.rs`): a stage that succeeded
+// ends its stdout with `{"end_of_stream":{"by":"tg-<stage>"}}` when stdout is a pipe, and a
+// stage reading a pipe refuses input without it. Tests pipe text into stages and read their
+// stdout through pipes, so they seal what they feed and unseal what they read.
+
+/// The end-of-stream record a test appends to text it pipes into a stage (what a successful
+/// upstream stage would have written last).
+pub const END_OF_STREAM: &str = "{\"end_of_stream\":{\"by\":\"test\"}}\n";
+
+/// True when `line` is an end-of-stream record: a JSON object with the key `end_of_stream`
+/// (as `tg_core::stream::is_end_record` tells it).
+pub fn is_end_record(line: &str) -> bool {
+    line.contains("end_of_stream")
+        && serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .is_some_and(|v| v.as_object().is_some_and(|m| m.contains_key("end_of_stream")))
+}
+
+/// `text` followed by [`END_OF_STREAM`]: a complete stream, as a stage reading a pipe requires.
+/// `text` must be empty or end with a newline (a test of a truncated last line pipes its text
+/// as it is, unsealed).
+#[track_caller]
+pub fn sealed(text: impl AsRef<str>) -> String {
+    let text = text.as_ref();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "sealed: the text must end with a newline before the end-of-stream record is added"
+    );
+    format!("{text}{END_OF_STREAM}")
+}
+
+/// The records of a stage's stdout: `stdout` without its end-of-stream record, which may only
+/// be the last line (a failed stage writes none). An end-of-stream record anywhere else is a
+/// test failure, so a test reading through this still catches a record in the wrong place.
+#[track_caller]
+pub fn records(stdout: &str) -> String {
+    let mut lines: Vec<&str> = stdout.split_inclusive('\n').collect();
+    if lines.last().is_some_and(|last| is_end_record(last)) {
+        lines.pop();
+    }
+    let misplaced = lines.iter().find(|line| is_end_record(line));
+    assert!(misplaced.is_none(), "an end-of-stream record before the end of the stream: {misplaced:?}\n{stdout}");
+    lines.concat()
+}
+
+/// The records of the stdout of `stage` (`tg-resolve`, ...) that succeeded writing to a pipe:
+/// asserts that its last line is exactly `{"end_of_stream":{"by":"<stage>"}}` and returns what
+/// precedes it (see [`records`]).
+#[track_caller]
+pub fn unsealed(stdout: &str, stage: &str) -> String {
+    let expected = format!("{{\"end_of_stream\":{{\"by\":\"{stage}\"}}}}\n");
+    assert!(stdout.ends_with(&expected), "{stage}'s stdout (a pipe) does not end with {expected:?}:\n{stdout}");
+    let body = stdout.strip_suffix(&expected).unwrap_or_default();
+    assert!(body.is_empty() || body.ends_with('\n'), "{stage}: the end-of-stream record is not on its own line");
+    records(body)
+}

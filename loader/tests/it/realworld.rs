@@ -66,8 +66,10 @@ fn every_realworld_case_loads_with_its_parameters() {
             (status, stdout, stderr) = run(&args);
         }
         assert_eq!(status, 0, "{name}: {stderr}");
-        let items: Vec<Item> =
-            stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: {e}: {l}"))).collect();
+        let items: Vec<Item> = testkit::unsealed(&stdout, "tg-load")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: {e}: {l}")))
+            .collect();
         assert!(!items.is_empty(), "{name}: no items");
         for item in &items {
             assert_eq!(item.item.get("name").and_then(|v| v.as_str()), Some(item.name.as_str()), "{name}");

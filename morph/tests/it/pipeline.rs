@@ -50,10 +50,11 @@ fn morph(root: &Path, params: &Path, optimized: Vec<u8>) -> String {
         .arg("-p")
         .arg(params)
         .args(["--seed", "1"])
-        .write_stdin(optimized)
+        .write_stdin(testkit::sealed(String::from_utf8(optimized).unwrap()))
         .assert()
         .success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    // stdout is a pipe: the morphed graph, then tg-morph's end-of-stream record.
+    testkit::unsealed(&String::from_utf8(out.get_output().stdout.clone()).unwrap(), "tg-morph")
 }
 
 #[test]
@@ -102,7 +103,7 @@ fn morph_input_must_be_optimized() {
         .arg(root.join("kinds"))
         .arg("-p")
         .arg(golden.join("parameters.yml"))
-        .write_stdin("{\"kind\":\"k\",\"label\":\"a\",\"task\":{}}\n")
+        .write_stdin(testkit::sealed("{\"kind\":\"k\",\"label\":\"a\",\"task\":{}}\n"))
         .assert()
         .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();

@@ -62,10 +62,11 @@ fn optimize(root: &Path, params: &Path, target_graph: &Path, extra: &[&str]) -> 
         .arg(&index)
         .args(["--seed", "1"])
         .args(extra)
-        .write_stdin(common::json_graph_to_lines(target_graph))
+        .write_stdin(testkit::sealed(common::json_graph_to_lines(target_graph)))
         .assert()
         .success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    // stdout is a pipe: the optimized graph, then tg-optimize's end-of-stream record.
+    testkit::unsealed(&String::from_utf8(out.get_output().stdout.clone()).unwrap(), "tg-optimize")
 }
 
 /// Every real-world repository: target graph -> tg-optimize (empty index) equals Python's
@@ -126,7 +127,8 @@ fn line(label: &str, deps: &str, optimization: &str, task: &str) -> String {
     )
 }
 
-/// Run on `input` with the fixed parameters (plus `params_extra`); (status, stdout, stderr).
+/// Run on `input` (piped, with its end-of-stream record) with the fixed parameters (plus
+/// `params_extra`); (status, stdout, stderr).
 fn run_bad(input: &str, params_extra: &str, args: &[&str]) -> (i32, String, String) {
     let dir = fixture_dir();
     let params = dir.path().join("params.yml");
@@ -143,7 +145,7 @@ fn run_bad(input: &str, params_extra: &str, args: &[&str]) -> (i32, String, Stri
         .arg("-p")
         .arg(&params)
         .args(args)
-        .write_stdin(input.to_string())
+        .write_stdin(testkit::sealed(input))
         .output()
         .unwrap();
     (
@@ -245,7 +247,7 @@ fn no_taskcluster_means_an_empty_index_said_once() {
     let (code, stdout, stderr) = run_bad(&input, "", &["--seed", "5", "--decision-task-id", "D"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stderr.matches("no Taskcluster configured").count(), 1, "{stderr}");
-    assert_eq!(stdout.lines().count(), 2);
+    assert_eq!(testkit::unsealed(&stdout, "tg-optimize").lines().count(), 2);
     // Same seed, same bytes.
     let (_, again, _) = run_bad(&input, "", &["--seed", "5", "--decision-task-id", "D"]);
     assert_eq!(stdout, again);
@@ -271,10 +273,10 @@ fn writes_label_to_taskid_and_resolves_references() {
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com/")
         .args(["-q", "--index", "empty", "--seed", "2", "--label-to-taskid"])
         .arg(&l2t)
-        .write_stdin(input)
+        .write_stdin(testkit::sealed(input))
         .assert()
         .success();
-    let tasks = common::parse_lines(std::str::from_utf8(&out.get_output().stdout).unwrap());
+    let tasks = common::parse_lines(&testkit::records(std::str::from_utf8(&out.get_output().stdout).unwrap()));
     let map: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&l2t).unwrap()).unwrap();
     let (a, b) = (map["a"].as_str().unwrap(), map["b"].as_str().unwrap());
     assert_eq!(tasks[0]["task_id"], a);

@@ -171,7 +171,7 @@ fn run(url: &str, proxy: bool) -> (i32, String, String, String) {
         .current_dir(&dir)
         .args(["-v", "-v", "--seed", "4", "--label-to-taskid"])
         .arg(&l2t)
-        .write_stdin(graph())
+        .write_stdin(testkit::sealed(graph()))
         .output()
         .unwrap();
     let l2t_text = std::fs::read_to_string(&l2t).unwrap_or_default();
@@ -194,7 +194,7 @@ fn index_answers_decide_the_replacements() {
     assert_eq!(map["img-found"], "FOUNDxxxxxxxxxxxxxxxxx");
     assert_eq!(map["img-failed"], "FALLBACKxxxxxxxxxxxxxx");
     // Expires before its dependent's deadline, or not indexed: kept, with a new taskId.
-    let tasks = common::parse_lines(&stdout);
+    let tasks = common::parse_lines(&testkit::unsealed(&stdout, "tg-optimize"));
     let labels: Vec<&str> = tasks.iter().map(|t| t["label"].as_str().unwrap()).collect();
     assert_eq!(labels, ["img-expired", "img-missing", "user"]);
     assert_eq!(map["img-expired"], tasks[0]["task_id"]);

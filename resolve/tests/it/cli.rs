@@ -18,15 +18,23 @@ fn mini_input() -> Vec<u8> {
     std::fs::read(fixture("mini/full.jsonl")).expect("fixture")
 }
 
-/// `tg-resolve -r mini -p mini/parameters.yml EXTRA < input`.
+/// `tg-resolve -r mini -p mini/parameters.yml EXTRA`, `input` piped with its end-of-stream
+/// record; stdout's records.
 fn resolve(extra: &[&str], input: &[u8]) -> (i32, String, String) {
     resolve_with(&mini("parameters.yml"), extra, input)
 }
 
-/// `tg-resolve -r mini -p PARAMS EXTRA < input`.
+/// `tg-resolve -r mini -p PARAMS EXTRA`, `input` piped with its end-of-stream record; stdout's
+/// records (see [`run_sealed`]).
 fn resolve_with(params: &str, extra: &[&str], input: &[u8]) -> (i32, String, String) {
     let root = mini("taskcluster");
-    run("tg-resolve", &[&["-r", root.as_str(), "-p", params][..], extra].concat(), input)
+    run_sealed("tg-resolve", &[&["-r", root.as_str(), "-p", params][..], extra].concat(), input)
+}
+
+/// `tg-resolve -r mini -p mini/parameters.yml EXTRA`, `input` piped as it is; stdout whole.
+fn resolve_raw(extra: &[&str], input: &[u8]) -> (i32, String, String) {
+    let (root, params) = (mini("taskcluster"), mini("parameters.yml"));
+    run("tg-resolve", &[&["-r", root.as_str(), "-p", params.as_str()][..], extra].concat(), input)
 }
 
 /// A task line of the mini graph's shape.
@@ -294,10 +302,48 @@ fn usage_errors_exit_2() {
     assert!(err.contains("couldn't find taskgraph configuration"), "{err}");
 }
 
+/// A pipe must carry the end-of-stream record: an empty pipe, or a graph cut at a line
+/// boundary, is refused (exit 1, nothing written), never resolved as a smaller graph. An empty
+/// stream that is complete, or an empty file given as a file, is an empty graph.
 #[test]
-fn empty_input_is_an_empty_graph() {
-    let (code, out, _) = resolve(&["-q"], b"");
-    assert_eq!((code, out.as_str()), (0, ""));
+fn empty_or_cut_pipe_is_refused_empty_file_or_sealed_stream_is_an_empty_graph() {
+    let cut = {
+        let full = String::from_utf8(mini_input()).unwrap();
+        full.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()
+    };
+    for input in ["", cut.as_str()] {
+        let (code, out, err) = resolve_raw(&["-q"], input.as_bytes());
+        assert_eq!((code, out.as_str()), (1, ""), "{input:?}: {err}");
+        assert!(
+            err.starts_with("tg-resolve: error: <stdin>: the stream ended without its end-of-stream record"),
+            "{err}"
+        );
+    }
+    let (code, out, err) = resolve_raw(&["-q"], testkit::END_OF_STREAM.as_bytes());
+    assert_eq!((code, testkit::unsealed(&out, "tg-resolve").as_str()), (0, ""), "{err}");
+    let empty = write_tmp("empty.jsonl", "");
+    let (code, out, err) = resolve_raw(&["-q", &empty], b"");
+    assert_eq!((code, testkit::unsealed(&out, "tg-resolve").as_str()), (0, ""), "{err}");
+}
+
+/// What tg-resolve writes to a pipe: a graph (JSON lines) ends with its end-of-stream record
+/// as the last line; labels, dot and JSON are ends of a pipeline, written without it. A graph
+/// given as a file (no end record in it) resolves to the same records.
+#[test]
+fn what_a_pipe_carries() {
+    let piped = testkit::sealed(String::from_utf8(mini_input()).unwrap());
+    let (code, out, err) = resolve_raw(&["-q"], piped.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    let records = testkit::unsealed(&out, "tg-resolve");
+    assert_eq!(records.lines().count(), 5, "{out}");
+    let (code, from_file, err) = resolve_raw(&["-q", &mini("full.jsonl")], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(from_file, out, "the same stream from a file argument");
+    for format in [&["--labels"][..], &["--format", "dot"], &["--format", "json"]] {
+        let (code, out, err) = resolve_raw(&[&["-q"], format].concat(), piped.as_bytes());
+        assert_eq!(code, 0, "{format:?}: {err}");
+        assert!(!out.contains("end_of_stream"), "{format:?} wrote an end-of-stream record:\n{out}");
+    }
 }
 
 fn write_tmp(name: &str, text: &str) -> String {

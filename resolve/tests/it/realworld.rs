@@ -21,7 +21,7 @@ fn check_case(name: &str, root: &Path, params: &Path, refs: &Path, extra: &[&str
     let base: Vec<&str> = [&["-q", "-r", root_s.as_str(), "-p", params_s.as_str()][..], extra].concat();
 
     // target task graph, JSON lines, task by task
-    let (code, out, err) = run("tg-resolve", &base, &input);
+    let (code, out, err) = run_sealed("tg-resolve", &base, &input);
     assert_eq!(code, 0, "{name}: {err}");
     let ours = jsonl_by_label(&out);
     let want = read_json(&refs.join("target-task-graph.json"));
@@ -31,7 +31,7 @@ fn check_case(name: &str, root: &Path, params: &Path, refs: &Path, extra: &[&str
     assert_eq!(same, want.len(), "{name}: target graph tasks differ");
 
     // target task labels
-    let (code, out, err) = run("tg-resolve", &[&base[..], &["--labels"]].concat(), &input);
+    let (code, out, err) = run_sealed("tg-resolve", &[&base[..], &["--labels"]].concat(), &input);
     assert_eq!(code, 0, "{name}: {err}");
     let want_targets = read_json(&refs.join("target-tasks.json"));
     let mut want_labels: Vec<String> = want_targets.as_object().expect("object").keys().cloned().collect();
@@ -43,7 +43,7 @@ fn check_case(name: &str, root: &Path, params: &Path, refs: &Path, extra: &[&str
         [("full", "full-task-graph.json"), ("target", "target-tasks.json"), ("target-graph", "target-task-graph.json")]
     {
         let (code, out, err) =
-            run("tg-resolve", &[&base[..], &["--stage", stage, "--format", "json"]].concat(), &input);
+            run_sealed("tg-resolve", &[&base[..], &["--stage", stage, "--format", "json"]].concat(), &input);
         assert_eq!(code, 0, "{name} {stage}: {err}");
         let reference = std::fs::read_to_string(refs.join(file)).expect("reference");
         assert!(out == reference, "{name}: --stage {stage} --format json differs from reference/{file}");

@@ -20,7 +20,7 @@ fn try_messages_select_what_firefox_selects() {
     for case in cases {
         let message = case["message"].as_str().expect("message");
         let args = ["-q", "-r", root.as_str(), "-p", params.as_str(), "--target", "--message", message];
-        let (code, out, err) = run("tg-resolve", &args, &input);
+        let (code, out, err) = run_sealed("tg-resolve", &args, &input);
         if let Some(ours) = case.get("ours").and_then(Value::as_str) {
             assert_eq!((code, out.as_str()), (1, ""), "{message:?}: {err}");
             assert!(err.contains(ours), "{message:?}: want {ours:?} in {err:?}");
@@ -74,7 +74,7 @@ fn try_syntax_from_the_parameters_file_and_the_target_graph() {
     let root = fixture("try/taskcluster").display().to_string();
     let p = params.display().to_string();
     let (code, out, err) =
-        run("tg-resolve", &["-q", "-r", &root, "-p", &p, "--labels", "--stage", "target-graph"], &input);
+        run_sealed("tg-resolve", &["-q", "-r", &root, "-p", &p, "--labels", "--stage", "target-graph"], &input);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         label_lines(&out),

@@ -84,12 +84,37 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// An empty pipe, or a graph cut at a line boundary, is refused (exit 1, nothing created, no
+/// file written): the stage upstream failed or was killed. An empty stream with its
+/// end-of-stream record, or an empty file given as a file, is an empty submission.
 #[test]
-fn empty_input_is_an_empty_submission() {
+fn empty_or_cut_pipe_is_refused_empty_file_or_sealed_stream_is_an_empty_submission() {
+    let (graph, _) = synthetic_graph(5);
+    let cut: String = graph.lines().take(3).map(|l| format!("{l}\n")).collect();
+    for (n, input) in ["", cut.as_str()].into_iter().enumerate() {
+        let dir = temp_dir(&format!("unsealed-{n}"));
+        let (queue, state) = (dir.join("queue"), dir.join("state"));
+        let args = ["--dry-run-dir", queue.to_str().unwrap(), "--state", state.to_str().unwrap()];
+        let out = tg_submit_raw(&args, input, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.starts_with("tg-submit: error: <stdin>: the stream ended without its end-of-stream record"),
+            "{stderr}"
+        );
+        assert!(!queue.exists() && !state.exists(), "input {n}: files written for a cut stream");
+    }
     let (out, dir) = dry_run("empty", "", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(dir.join("queue/createTask.jsonl")).unwrap(), "");
     assert!(text(&out.stderr).contains("created 0 tasks"));
+    let dir = temp_dir("empty-file");
+    let empty = dir.join("morphed.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let queue = dir.join("queue");
+    let out = tg_submit_raw(&["--dry-run-dir", queue.to_str().unwrap(), empty.to_str().unwrap()], "", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(queue.join("createTask.jsonl")).unwrap(), "");
 }
 
 #[test]

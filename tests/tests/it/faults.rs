@@ -1,7 +1,8 @@
 //! Stage faults through the real binaries, on the example staged as a git repository:
 //!
-//! - a stream cut short (a truncated last line, or lines missing so that a dependency dangles):
-//!   the whole-graph stages exit 1 and write nothing;
+//! - a stream cut short (without its end-of-stream record, at a line boundary or within a
+//!   line) or with lines missing so that a dependency dangles: the whole-graph stages exit 1
+//!   and write nothing;
 //! - output to a closed pipe is success; output to a full disk (`/dev/full`) is exit 2 with a
 //!   message;
 //! - a 100 MB line and 100k nested `[`: a clear error, bounded memory, no stack overflow;
@@ -48,7 +49,9 @@ fn run_ok(cmd: &mut Command, input: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
-/// The example's graphs at each whole-graph stage's input: full (Python's), target, optimized.
+/// The example's graphs at each whole-graph stage's input: full (Python's), target, optimized,
+/// each as a complete stream on a pipe: its records, then the end-of-stream record (the
+/// stage's own, for target and optimized).
 struct Graphs {
     full: Vec<u8>,
     target: Vec<u8>,
@@ -56,11 +59,21 @@ struct Graphs {
 }
 
 fn graphs(ex: &Staged) -> Graphs {
-    let full = golden_full_graph_jsonl().into_bytes();
+    let full = testkit::sealed(golden_full_graph_jsonl()).into_bytes();
     let target = run_ok(&mut stage("tg-resolve", ex, &[]), &full);
+    testkit::unsealed(&text(&target), "tg-resolve");
     let optimized = run_ok(&mut stage("tg-optimize", ex, &["--index", "empty"]), &target);
+    testkit::unsealed(&text(&optimized), "tg-optimize");
     Graphs { full, target, optimized }
 }
+
+/// The records of a stream: without its end-of-stream record.
+fn records(stream: &[u8]) -> Vec<u8> {
+    testkit::records(std::str::from_utf8(stream).unwrap()).into_bytes()
+}
+
+/// The error of a stage whose piped input ended without its end-of-stream record.
+const NO_END: &str = "<stdin>: the stream ended without its end-of-stream record";
 
 /// The input without its last `n` bytes (the last line loses its newline and more).
 fn cut(input: &[u8], n: usize) -> Vec<u8> {
@@ -78,29 +91,37 @@ fn assert_refused(out: &Output, what: &str, needle: &str) {
 
 // ------------------------------------------------------------------ streams cut short
 
+/// A stream cut within its last task line (the stage upstream died mid-write): the line
+/// without its newline is named by the whole-graph stages that read line by line; tg-submit,
+/// which reads its whole input before parsing it, finds no end-of-stream record at the end.
 #[test]
 fn truncated_last_line_makes_whole_graph_stages_fail_without_output() {
     let ex = stage_example("faults-truncated");
     let g = graphs(&ex);
-    // Cutting 25 bytes leaves the last line, number `lines(input)`, without its newline.
+    // Cutting 25 bytes of the records leaves the last task line, number `lines(records)`,
+    // without its newline (and the end-of-stream record after it is gone too).
     let lines = |input: &[u8]| input.iter().filter(|&&b| b == b'\n').count();
-    let truncated_at = |input: &[u8]| format!("<stdin>:{}: truncated last line", lines(input));
+    let truncated_at = |records: &[u8]| format!("<stdin>:{}: truncated last line", lines(records) + 1);
     let cases = [
         ("tg-resolve", &g.full, vec![]),
         ("tg-optimize", &g.target, vec!["--index", "empty"]),
         ("tg-morph", &g.optimized, vec![]),
     ];
     for (bin, input, extra) in cases {
-        let out = run_with_input(&mut stage(bin, &ex, &extra), &cut(input, 25));
-        assert_refused(&out, bin, &truncated_at(input));
+        let cut_records = cut(&records(input), 25);
+        let out = run_with_input(&mut stage(bin, &ex, &extra), &cut_records);
+        assert_refused(&out, bin, &truncated_at(&cut_records));
     }
     // tg-submit creates nothing: no request file, no state, no artifacts.
     let morphed = run_ok(&mut stage("tg-morph", &ex, &[]), &g.optimized);
     let out_dir = ex.path().join("submit-out");
     let dirs =
         ["--state", "submit-out/state", "--artifacts", "submit-out/artifacts", "--dry-run-dir", "submit-out/queue"];
-    let out = run_with_input(&mut stage("tg-submit", &ex, &[&["--dry-run"][..], &dirs].concat()), &cut(&morphed, 25));
-    assert_refused(&out, "tg-submit", &truncated_at(&morphed));
+    let out = run_with_input(
+        &mut stage("tg-submit", &ex, &[&["--dry-run"][..], &dirs].concat()),
+        &cut(&records(&morphed), 25),
+    );
+    assert_refused(&out, "tg-submit", NO_END);
     assert!(!out_dir.join("queue/createTask.jsonl").exists(), "tg-submit created tasks from a truncated graph");
     assert!(
         !out_dir.join("artifacts").exists() || std::fs::read_dir(out_dir.join("artifacts")).unwrap().next().is_none()
@@ -125,23 +146,47 @@ fn has_dangling_dependency(tasks: &[serde_json::Value]) -> bool {
         .any(|d| !labels.contains(&d.as_str().unwrap_or_default()))
 }
 
-/// A stream that ends mid-graph is caught by the graph check when it leaves a dependency
-/// dangling: Python's full graph lists dependents before their dependencies, so half of it
-/// dangles. tg-resolve writes dependencies first, so a cut on a line boundary of its output is a
-/// closed graph that no stage can tell from a complete one (JSON lines have no end marker:
-/// that is what `set -o pipefail` is for); a line missing in the middle (a careless filter) is
-/// caught.
+/// A stream that ends mid-graph on a line boundary (the stage upstream failed or was killed
+/// between two lines) lacks its end-of-stream record: every whole-graph stage refuses it, even
+/// where the prefix is a closed graph (tg-resolve writes dependencies first, so any prefix of
+/// its output is one) that no graph check could tell from a complete one. Lines missing from a
+/// complete stream (a careless filter that kept the record) are caught by the graph check when
+/// a dependency dangles: Python's full graph lists dependents before their dependencies, so
+/// half of it dangles.
 #[test]
 fn stream_ending_mid_graph_is_refused_by_resolve_and_optimize() {
     let ex = stage_example("faults-midgraph");
     let g = graphs(&ex);
-    let full = task_lines(&g.full);
+    let morphed = run_ok(&mut stage("tg-morph", &ex, &[]), &g.optimized);
+    let full = task_lines(&records(&g.full));
     let half = &full[..full.len() / 2];
     assert!(has_dangling_dependency(half));
-    let out = run_with_input(&mut stage("tg-resolve", &ex, &[]), &to_lines(half));
+
+    // Cut on a line boundary: refused for want of the end-of-stream record, nothing written.
+    let target = task_lines(&records(&g.target));
+    let closed_prefix = &target[..target.len() / 2];
+    assert!(!has_dangling_dependency(closed_prefix), "a prefix of tg-resolve's output is a closed graph");
+    let optimized_prefix = to_lines(&task_lines(&records(&g.optimized))[..2]);
+    let morphed_prefix = to_lines(&task_lines(&records(&morphed))[..2]);
+    let submit_dirs =
+        ["--dry-run", "--state", "cut/state", "--artifacts", "cut/artifacts", "--dry-run-dir", "cut/queue"];
+    let cases: [(&str, &[&str], Vec<u8>); 4] = [
+        ("tg-resolve", &[], to_lines(half)),
+        ("tg-optimize", &["--index", "empty"], to_lines(closed_prefix)),
+        ("tg-morph", &[], optimized_prefix),
+        ("tg-submit", &submit_dirs, morphed_prefix),
+    ];
+    for (bin, extra, input) in cases {
+        let out = run_with_input(&mut stage(bin, &ex, extra), &input);
+        assert_refused(&out, bin, &format!("{bin}: error: {NO_END}"));
+    }
+    assert!(!ex.path().join("cut").exists(), "tg-submit wrote files for a cut stream");
+
+    // Complete streams with lines missing: the graph check names the dangling dependency.
+    let sealed = |tasks: &[serde_json::Value]| testkit::sealed(text(&to_lines(tasks))).into_bytes();
+    let out = run_with_input(&mut stage("tg-resolve", &ex, &[]), &sealed(half));
     assert_refused(&out, "tg-resolve", "which is not in the graph");
 
-    let target = task_lines(&g.target);
     let depended_on = target
         .iter()
         .position(|t| {
@@ -150,7 +195,7 @@ fn stream_ending_mid_graph_is_refused_by_resolve_and_optimize() {
         .expect("some task of the target graph is depended on");
     let mut holed = target.clone();
     holed.remove(depended_on);
-    let out = run_with_input(&mut stage("tg-optimize", &ex, &["--index", "empty"]), &to_lines(&holed));
+    let out = run_with_input(&mut stage("tg-optimize", &ex, &["--index", "empty"]), &sealed(&holed));
     assert_refused(&out, "tg-optimize", "which is not in the graph");
 }
 
@@ -171,7 +216,7 @@ fn output_to_a_closed_pipe_is_success() {
         assert!(!text(&out.stderr).contains("error"), "`{script}`: {}", head(&out.stderr));
     }
     // Deterministically: the reader is gone before the stage writes its first byte.
-    let items = std::fs::read(ex.path().join("items.jsonl")).unwrap();
+    let items = testkit::sealed(text(&std::fs::read(ex.path().join("items.jsonl")).unwrap())).into_bytes();
     let g = graphs(&ex);
     let cases: [(&str, &[u8], &[&str]); 5] = [
         ("tg-load", b"", &[]),
@@ -549,8 +594,9 @@ fn credentials_are_never_printed_or_written_and_files_are_not_world_writable() {
     };
     let full = golden_full_graph_jsonl().into_bytes();
     let items = step("tg-load", &["-k", "lint"], b"");
+    let full_stream = testkit::sealed(text(&full)).into_bytes();
     step("tg-transform", &[], &items);
-    let target = step("tg-resolve", &["--target-tasks-out", "target-tasks.json"], &full);
+    let target = step("tg-resolve", &["--target-tasks-out", "target-tasks.json"], &full_stream);
     let optimized = step(
         "tg-optimize",
         &["--target-tasks", "target-tasks.json", "--label-to-taskid", "optimized-label-to-taskid.json"],

@@ -69,6 +69,8 @@ fn assert_same_tasks(expected: &str, actual: &str, what: &str) {
 fn example_full_graph_equals_python() {
     let dir = stage_example("full");
     let ours = run_ok(&format!("tg-load {P} | tg-transform {P}"), &dir);
+    // The pipeline's stdout is a pipe: its last stage's end-of-stream record ends it.
+    let ours = testkit::unsealed(&ours, "tg-transform");
     let expected = std::fs::read_to_string(golden("full-task-graph.json")).unwrap();
     assert_same_tasks(&expected, &ours, "full graph");
 }
@@ -76,7 +78,8 @@ fn example_full_graph_equals_python() {
 #[test]
 fn example_target_graph_equals_python() {
     let dir = stage_example("target");
-    let ours = run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P}"), &dir);
+    let ours =
+        testkit::unsealed(&run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P}"), &dir), "tg-resolve");
     let expected = std::fs::read_to_string(golden("target-task-graph.json")).unwrap();
     assert_same_tasks(&expected, &ours, "target graph");
     let labels = run_ok(&format!("tg-load {P} | tg-transform {P} | tg-resolve {P} --labels"), &dir);
@@ -97,7 +100,7 @@ fn example_morphed_graph_equals_python() {
         &dir,
     );
     let actual = dir.join("morphed.jsonl");
-    std::fs::write(&actual, ours).unwrap();
+    std::fs::write(&actual, testkit::unsealed(&ours, "tg-morph")).unwrap();
     let (same, total, report) = compare_graphs(&shared, &golden("morphed-task-graph.json"), &actual);
     assert!(total > 0 && same == total, "morphed graph: {same}/{total}\n{report}");
 }
@@ -147,7 +150,8 @@ fn decision_script_submits_to_the_dry_run_queue() {
         repo_root().join("kinds/decision.sh").display()
     );
     run_ok(&script, &dir);
-    let morphed = std::fs::read_to_string(out_dir.join("morphed.jsonl")).unwrap();
+    // Saved with `tee` from the pipe: the records, then tg-morph's end-of-stream record.
+    let morphed = testkit::unsealed(&std::fs::read_to_string(out_dir.join("morphed.jsonl")).unwrap(), "tg-morph");
     let queue_dir = out_dir.join("queue");
     let requests: usize = std::fs::read_dir(&queue_dir)
         .unwrap()

@@ -48,17 +48,12 @@ fn binary(dir: &Path, items: &[String]) -> (bool, Vec<u8>, String) {
         .unwrap()
         .args(["-q", "-r", dir.to_str().unwrap(), "-p", dir.join("parameters.yml").to_str().unwrap()])
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .write_stdin(items.join("\n") + "\n" + &tg_core::stream::end_record("test"))
+        .write_stdin(testkit::sealed(items.join("\n") + "\n"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_string();
-    (out.status.success(), without_end_record(&out.stdout), err)
-}
-
-/// The task lines of a stage's stdout (the end-of-stream record dropped).
-fn without_end_record(stdout: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(stdout);
-    text.split_inclusive('\n').filter(|l| !tg_core::stream::is_end_record(l)).collect::<String>().into_bytes()
+    // The task lines: stdout without its end-of-stream record.
+    (out.status.success(), testkit::records(&String::from_utf8_lossy(&out.stdout)).into_bytes(), err)
 }
 
 /// The whole-kind path in the library: Ok(JSON lines) or Err(message).

@@ -71,12 +71,7 @@ impl Stage {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{items}\n{}", tg_core::stream::end_record("test")).as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(testkit::sealed(format!("{items}\n")).as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
 }

@@ -24,7 +24,7 @@ fn run(dir: &Path, item: &str) -> assert_cmd::assert::Assert {
         .unwrap()
         .args(["-r", dir.to_str().unwrap(), "-p", dir.join("parameters.yml").to_str().unwrap()])
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .write_stdin(format!("{item}\n{}", tg_core::stream::end_record("test")))
+        .write_stdin(testkit::sealed(format!("{item}\n")))
         .assert()
 }
 
@@ -39,7 +39,10 @@ fn a_run_task_item_becomes_a_task() {
     let dir = root("good");
     let out = run(&dir, &item(r#"{"using":"run-task","command":"make","checkout":false}"#)).success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let task: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    // One task, then tg-transform's end-of-stream record (stdout is a pipe).
+    let tasks = testkit::unsealed(&stdout, "tg-transform");
+    assert_eq!(tasks.lines().count(), 1, "{stdout}");
+    let task: serde_json::Value = serde_json::from_str(tasks.lines().next().unwrap()).unwrap();
     assert_eq!(task["label"], "test-a");
     assert_eq!(
         task["task"]["payload"]["command"],

@@ -19,7 +19,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Exit code, stdout and stderr of `bin ARGS < stdin`.
+/// Exit code, stdout and stderr of `bin ARGS`, `stdin` piped to it as it is.
 pub fn run(bin: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     let out = Command::cargo_bin(bin).expect("binary").args(args).write_stdin(stdin.to_vec()).output().expect("run");
     (
@@ -27,6 +27,16 @@ pub fn run(bin: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Exit code, records on stdout and stderr of `bin ARGS`, `stdin` piped to it as a complete
+/// stream (followed by its end-of-stream record, as a successful upstream stage writes it).
+/// Stdout is a pipe, so a graph ends with the stage's end-of-stream record: it is dropped
+/// ([`testkit::records`]; `cli::what_a_pipe_carries` pins where it is written).
+pub fn run_sealed(bin: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let input = testkit::sealed(std::str::from_utf8(stdin).expect("UTF-8 input"));
+    let (code, stdout, stderr) = run(bin, args, input.as_bytes());
+    (code, testkit::records(&stdout), stderr)
 }
 
 /// A JSON file.

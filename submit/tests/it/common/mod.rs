@@ -547,9 +547,15 @@ fn verify_hawk(req: &Request, id: &str, key: &str, nonces: &mut HashSet<String>)
     Ok(())
 }
 
-/// Run tg-submit with `args`, `stdin` and extra `env`; the Taskcluster variables of the
-/// calling environment are cleared first.
+/// Run tg-submit with `args`, `stdin` piped as a complete stream (followed by its
+/// end-of-stream record, as a successful tg-morph writes it) and extra `env`; the Taskcluster
+/// variables of the calling environment are cleared first.
 pub fn tg_submit(args: &[&str], stdin: &str, env: &[(&str, String)]) -> std::process::Output {
+    tg_submit_raw(args, &testkit::sealed(stdin), env)
+}
+
+/// [`tg_submit`] with `stdin` piped exactly as given (no end-of-stream record added).
+pub fn tg_submit_raw(args: &[&str], stdin: &str, env: &[(&str, String)]) -> std::process::Output {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tg-submit"));
     let (root, params) = example_root();
     cmd.arg("-r").arg(root).arg("-p").arg(params).args(args);
