@@ -200,22 +200,26 @@ fn unreadable_parameters_file_is_a_usage_error() {
     );
 }
 
+/// Parameters a project adds are accepted, as `taskgraph full -p FILE` accepts them
+/// (`Parameters(strict=False)`); `--strict-parameters` refuses them, as taskgraph's strict mode.
 #[test]
-fn unknown_parameters_need_the_flag() {
+fn unknown_parameters_are_accepted_unless_strict() {
     let root = TempRoot::with_config("params-unknown");
     root.write("parameters.yml", &format!("{}pull_request_number: 7\n", common::PARAMETERS));
     root.kind("a", "tasks: {x: {}}\n");
+    let (status, stdout, _) = run_in(&root, &[]);
+    assert_eq!((status, testkit::records(&stdout).lines().count()), (0, 1));
     assert_fails(
-        run_in(&root, &[]),
+        run_in(&root, &["--strict-parameters"]),
         1,
         &format!(
             "{}: invalid parameters: unknown parameters: pull_request_number (pass --allow-unknown-parameters to accept parameters a project adds)",
             root.at("parameters.yml")
         ),
     );
-    let (status, stdout, _) = run_in(&root, &["--allow-unknown-parameters"]);
+    let (status, stdout, _) = run_in(&root, &["--strict-parameters", "--allow-unknown-parameters"]);
     assert_eq!((status, testkit::records(&stdout).lines().count()), (0, 1));
-    // A mistyped known parameter stays an error even with the flag.
+    // A mistyped known parameter stays an error either way.
     root.write("parameters.yml", &common::PARAMETERS.replace("level: '3'", "level: 3"));
     assert_fails(
         run_in(&root, &["--allow-unknown-parameters"]),

@@ -16,7 +16,13 @@ use tg_optimize::strategy::Registry;
 use tg_optimize::taskids::TaskIdGenerator;
 
 fn common_args(root: &Path, params: &Path) -> CommonArgs {
-    CommonArgs { root: root.to_path_buf(), parameters: Some(params.to_path_buf()), verbose: 0, quiet: true }
+    CommonArgs {
+        root: root.to_path_buf(),
+        parameters: Some(params.to_path_buf()),
+        verbose: 0,
+        quiet: true,
+        strict_parameters: false,
+    }
 }
 
 /// The optimized graph of a target graph, as `tg-optimize --index empty --seed 1` writes it.

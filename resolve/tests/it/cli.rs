@@ -243,11 +243,14 @@ fn unknown_method_filter_and_parameters() {
         err,
         "tg-resolve: error: unknown filter \"check_servo\" in parameter filters (built-in filters: target_tasks_method); filters registered by project code are not available\n"
     );
+    // A parameter a project adds is accepted, as `taskgraph full -p` accepts it; refused with
+    // --strict-parameters (taskgraph's strict mode) unless --allow-unknown-parameters.
     let p = params_with("pull_request_number: 7").display().to_string();
-    let (code, _, err) = resolve_with(&p, &["-q"], &input);
+    assert_eq!(resolve_with(&p, &["-q"], &input).0, 0);
+    let (code, _, err) = resolve_with(&p, &["-q", "--strict-parameters"], &input);
     assert_eq!(code, 1);
     assert!(err.ends_with("invalid parameters: unknown parameters: pull_request_number (pass --allow-unknown-parameters to accept parameters a project adds)\n"), "{err}");
-    assert_eq!(resolve_with(&p, &["-q", "--allow-unknown-parameters"], &input).0, 0);
+    assert_eq!(resolve_with(&p, &["-q", "--strict-parameters", "--allow-unknown-parameters"], &input).0, 0);
     // `message` is accepted by name (the try_syntax method reads it)
     let p = params_with("message: 'try: -b o'").display().to_string();
     assert_eq!(resolve_with(&p, &["-q"], &input).0, 0);

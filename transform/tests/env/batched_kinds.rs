@@ -59,8 +59,13 @@ fn binary(dir: &Path, items: &[String]) -> (bool, Vec<u8>, String) {
 /// The whole-kind path in the library: Ok(JSON lines) or Err(message).
 fn whole(dir: &Path, items: &[String]) -> Result<Vec<u8>, String> {
     std::env::set_var("TASKCLUSTER_ROOT_URL", "https://tc.example.com");
-    let args =
-        CommonArgs { root: dir.to_path_buf(), parameters: Some(dir.join("parameters.yml")), verbose: 0, quiet: true };
+    let args = CommonArgs {
+        root: dir.to_path_buf(),
+        parameters: Some(dir.join("parameters.yml")),
+        verbose: 0,
+        quiet: true,
+        strict_parameters: false,
+    };
     let ctx = StageContext::load(&args, false).map_err(|e| e.to_string())?;
     let items: Vec<Item> = items.iter().map(|i| serde_json::from_str(i).unwrap()).collect();
     let tasks =
