@@ -6,67 +6,15 @@
 //! Skips loudly when ../shared, node or npm is missing, or when tc-fake cannot start (its first
 //! start runs `npm install`, which needs the npm registry); under CI each of those is a failure.
 //!
-//! ../shared may be read-only (it is in CI), so tc-fake runs from a writable copy of its
-//! directory: `TG_TC_FAKE_DIR` (`.ci/run` makes it and runs `npm ci` there), else
-//! `$TMPDIR/tg-tc-fake`, where tc-fake.sh runs `npm install` on first start.
+//! tc-fake is started by `testkit::tc_fake` (from a writable copy of its directory, as
+//! ../shared may be read-only).
 
 use crate::common::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+use testkit::tc_fake::TcFake;
 use tg_tcclient::{Client, Config, Endpoint};
-
-/// Stops tc-fake when the test ends, however it ends.
-struct Fake {
-    script: PathBuf,
-    rundir: PathBuf,
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = Command::new("bash").arg(&self.script).arg("stop").env("TC_FAKE_RUNDIR", &self.rundir).status();
-    }
-}
-
-/// A writable copy of `../shared/tools/tc-fake` (its files refreshed, its node_modules kept).
-fn tc_fake_dir(shared: &Path) -> PathBuf {
-    let dir = std::env::var_os("TG_TC_FAKE_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("tg-tc-fake"));
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(shared.join("tools/tc-fake")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
-}
-
-/// Start tc-fake; `None` (after a loud notice, or a failure under CI) when it cannot run here.
-fn start_fake(shared: &Path) -> Option<(Fake, Vec<(String, String)>)> {
-    if !testkit::require_command("node", "tc-fake runs on it") || !testkit::require_command("npm", "tc-fake's deps") {
-        return None;
-    }
-    let script = tc_fake_dir(shared).join("tc-fake.sh");
-    let rundir = temp_dir("tc-fake-run");
-    let out = Command::new("bash").arg(&script).arg("start").env("TC_FAKE_RUNDIR", &rundir).output().unwrap();
-    let fake = Fake { script, rundir };
-    if !testkit::require(
-        out.status.success(),
-        format!("tc-fake did not start: {}", String::from_utf8_lossy(&out.stderr)),
-    ) {
-        return None;
-    }
-    let env: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    assert_eq!(env.len(), 3, "unexpected tc-fake output: {}", String::from_utf8_lossy(&out.stdout));
-    Some((fake, env))
-}
 
 fn client(env: &[(String, String)]) -> Client {
     let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
@@ -88,7 +36,8 @@ fn create_decision_task(client: &Client, task_id: &str, scheduler_id: &str) {
 #[test]
 fn every_real_world_graph_is_created_on_tc_fake_without_error() {
     let Some(shared) = shared_dir() else { return };
-    let Some((_fake, env)) = start_fake(&shared) else { return };
+    let Some(fake) = TcFake::start("submit") else { return };
+    let env = fake.env.clone();
     let client = client(&env);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(shared.join("realworld"))
         .unwrap()
