@@ -87,6 +87,11 @@ pub mod decision {
         }
         if let Some(dir) = &opts.dry_run {
             log.info(format!("dry run: the createTask requests go to {}/createTask.jsonl", dir.display()));
+        } else if env("TASK_ID").is_none_or(|id| id.is_empty()) {
+            // taskgraph reads TASK_ID first of all: the tasks' group, before any work is done.
+            return Err(tg_core::usage(
+                "TASK_ID is not set: the decision task's own taskId is its tasks' taskGroupId (set it, or pass --dry-run DIR)",
+            ));
         }
         crate::decision::run(&opts, &checkout, super::now(), &log)
     }

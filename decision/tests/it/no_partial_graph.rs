@@ -194,3 +194,22 @@ fn tg_decision_creates_nothing_when_a_stage_fails_or_is_killed() {
         }
     }
 }
+
+#[test]
+fn tg_decision_without_task_id_does_nothing() {
+    let repo = checkout("no-task-id");
+    let out = Command::new(bin_dir().join("tg-decision"))
+        .args(["--project=redo", "--pushlog-id=0", "--pushdate=0", "--owner=me@example.com", "--level=1"])
+        .args(["--repository-type=git", "--base-repository=https://x/r", "--head-repository=https://x/r"])
+        .args(["--head-ref=main", "--head-rev=0", "--tasks-for=github-push"])
+        .current_dir(&repo)
+        .env("TASKCLUSTER_ROOT_URL", "http://127.0.0.1:9")
+        .env_remove("TASKCLUSTER_PROXY_URL")
+        .env_remove("TASK_ID")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("TASK_ID is not set"), "{stderr}");
+    assert!(!repo.join("artifacts").exists() && !repo.join("docker-contexts").exists());
+}
