@@ -53,6 +53,10 @@ class BridgeError(Exception):
         self.context = context
 
 
+# The key that marks a value as a Python object the worker keeps (Worker.keep_objects).
+OBJECT_KEY = "__tg_object__"
+
+
 class Raw(str):
     """Already-encoded JSON text (task lists are encoded once, task by task)."""
 
@@ -161,6 +165,9 @@ class Worker:
         # taskgraph's own strategies and morphs, as they were before register() ran.
         self.builtin_strategies = {}
         self.builtin_morphs = []
+        # Task objects a loader put in its items, by handle: they go to Rust as their JSON
+        # plus {"__tg_object__": handle} and come back as the same objects (see keep_objects).
+        self.objects = []
 
     # ------------------------------------------------------------------ init
     def op_init(self, req):
@@ -260,7 +267,7 @@ class Worker:
         config = self.kinds.get(kind)
         if config is None:
             raise BridgeError("kind was not set up (op kind)", kind=kind)
-        tasks = req["tasks"]
+        tasks = [self.restore_objects(task) for task in req["tasks"]]
         steps = []
         for name in req["names"]:
             path = name if ":" in name else f"{name}:transforms"
@@ -298,7 +305,35 @@ class Worker:
         except Exception as e:
             raise BridgeError(f"{type(e).__name__}: {e}", kind=kind, step=f"loader {loader_path}") from e
         self.loader_configs[kind] = config
+        items = [self.keep_objects(item) for item in items]
         return {"items": jsonable_tasks(items, kind, f"loader {loader_path}"), "transforms": transforms}
+
+    def keep_objects(self, value):
+        """`value` with every taskgraph Task in it replaced by its JSON and a handle, the Task
+        kept here: project transforms get the Task object back (`restore_objects`), as in
+        taskgraph, where a loader's items reach the transforms without serialization."""
+        from taskgraph.task import Task
+
+        if isinstance(value, Task):
+            handle = len(self.objects)
+            self.objects.append(value)
+            return {**value.to_json(), OBJECT_KEY: handle}
+        if isinstance(value, dict):
+            return {k: self.keep_objects(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.keep_objects(v) for v in value]
+        return value
+
+    def restore_objects(self, value):
+        """The inverse of `keep_objects` for values coming back from Rust."""
+        if isinstance(value, dict):
+            handle = value.get(OBJECT_KEY)
+            if isinstance(handle, int) and 0 <= handle < len(self.objects):
+                return self.objects[handle]
+            return {k: self.restore_objects(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.restore_objects(v) for v in value]
+        return value
 
     # ----------------------------------------------------------- target tasks
     def op_target(self, req):

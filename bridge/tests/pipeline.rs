@@ -453,3 +453,27 @@ fn missing_python_or_taskgraph_is_exit_2_with_install_command() {
     assert!(err.contains("cannot import taskgraph (ModuleNotFoundError: No module named 'taskgraph'): install it with `pip install taskcluster-taskgraph==24.5.1`"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// A loader of a kind with kind-dependencies that yields the upstream Task objects (the
+/// single-dependency pattern) and a project transform that reads `task["primary-dependency"]`
+/// as a Task: the worker keeps the objects, so the transform gets Tasks, as in taskgraph.
+/// Compared with Python taskgraph 24.5.1's `full --json` on the same tree, run now.
+#[test]
+fn loader_task_objects_reach_project_transforms_as_tasks() {
+    let Some(_) = binaries_or_skip() else { return };
+    if !taskgraph_or_skip() {
+        return;
+    }
+    let dir = Copy::of("loader_tasks");
+    let python = testkit::python();
+    let script = format!("{python} -c 'from taskgraph.main import main; main()' full --json {P}");
+    let want: Map<String, Value> = match serde_json::from_str(&stdout_ok(&sh(&script, &dir.0, &[]), "taskgraph full")) {
+        Ok(Value::Object(m)) => by_label(m.into_iter().map(|(_, v)| v)),
+        other => panic!("taskgraph full --json: {other:?}"),
+    };
+    assert_eq!(want.len(), 2, "{want:?}");
+    let full = stdout_ok(&sh(&format!("tg-load {P} | tg-transform {P}"), &dir.0, &[]), "tg-load | tg-transform");
+    let got = by_label(lines(&testkit::unsealed(&full, "tg-transform")));
+    assert_same(&want, &got, "full");
+    assert_eq!(got["down-after-up-one"]["description"], "after up-one of kind up");
+}
