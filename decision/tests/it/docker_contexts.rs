@@ -2,21 +2,9 @@
 //! taskgraph 24.5.1's (`write_artifacts=True`): byte for byte, on the example and on every
 //! real-world case with in-tree images.
 
+use crate::common::{copy_dir, git};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A git checkout of `root` as `taskcluster/`, without the project's register hook (the
 /// docker-image kind needs no project code; the real cases' trees do not hold their packages).
@@ -29,11 +17,8 @@ fn checkout(name: &str, root: &Path) -> PathBuf {
     let kept: String =
         text.lines().filter(|l| !l.trim_start().starts_with("register:")).map(|l| format!("{l}\n")).collect();
     std::fs::write(&config, kept).unwrap();
-    for args in
-        [&["init", "-q"][..], &["add", "-A"], &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "x"]]
-    {
-        let ok = Command::new("git").args(args).current_dir(&dir).status().unwrap().success();
-        assert!(ok, "git {args:?}");
+    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-qm", "x"]] {
+        git(&dir, args);
     }
     dir
 }

@@ -7,6 +7,7 @@
 // which clippy does not see as test code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
 mod docker_contexts;
 mod no_partial_graph;
 mod params;

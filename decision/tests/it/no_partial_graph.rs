@@ -3,6 +3,7 @@
 //! replaced by a wrapper that passes on part of the real stage's output and then exits 1, or
 //! kills itself with SIGKILL; tg-submit must refuse the cut stream and create nothing.
 
+use crate::common::{copy_dir, git};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,13 +46,10 @@ fn sabotaged_bins(name: &str, stage: &str, lines: usize, ending: &str) -> PathBu
 fn checkout(name: &str) -> PathBuf {
     let dir = temp(&format!("{name}-repo"));
     let kinds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kinds");
-    let ok = Command::new("cp").arg("-r").arg(&kinds).arg(dir.join("taskcluster")).status().unwrap().success();
-    assert!(ok);
+    copy_dir(&kinds, &dir.join("taskcluster"));
     std::fs::copy(kinds.join(".taskcluster.yml"), dir.join(".taskcluster.yml")).unwrap();
-    for args in
-        [&["init", "-q"][..], &["add", "-A"], &["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "x"]]
-    {
-        assert!(Command::new("git").args(args).current_dir(&dir).status().unwrap().success());
+    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-qm", "x"]] {
+        git(&dir, args);
     }
     dir
 }
@@ -149,9 +147,7 @@ fn an_empty_stream_is_not_an_empty_graph() {
 #[test]
 fn tg_decision_creates_nothing_when_a_stage_fails_or_is_killed() {
     let repo = checkout("decision");
-    let head =
-        String::from_utf8(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&repo).output().unwrap().stdout)
-            .unwrap();
+    let head = git(&repo, &["rev-parse", "HEAD"]);
     let flags = [
         "--project=redo",
         "--pushlog-id=0",

@@ -1,6 +1,7 @@
 //! tg-params against Python taskgraph 24.5.1's `get_decision_parameters`, on git checkouts with
 //! a base and a head commit: the same flags give the same parameters (as data).
 
+use crate::common::{copy_dir, git};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,27 +19,6 @@ impl Drop for Checkout {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").args(args).current_dir(dir).output().expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "__pycache__" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A checkout of `fixture` (a taskgraph root) whose head commit adds, changes and deletes files
 /// and carries `message`.
 fn checkout(name: &str, fixture: &Path, message: &str) -> Checkout {
@@ -48,8 +28,8 @@ fn checkout(name: &str, fixture: &Path, message: &str) -> Checkout {
     std::fs::write(dir.join("kept.txt"), "1\n").unwrap();
     std::fs::write(dir.join("gone.txt"), "1\n").unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
-    git(&dir, &["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"]);
-    git(&dir, &["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "base"]);
     let base = git(&dir, &["rev-parse", "HEAD"]);
     std::fs::write(dir.join("kept.txt"), "2\n").unwrap();
     std::fs::remove_file(dir.join("gone.txt")).unwrap();
@@ -57,7 +37,7 @@ fn checkout(name: &str, fixture: &Path, message: &str) -> Checkout {
     std::fs::write(dir.join("src/new.rs"), "\n").unwrap();
     std::fs::write(dir.join("version.txt"), "2.5.0\nsecond line\n").unwrap();
     git(&dir, &["add", "-A"]);
-    git(&dir, &["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", message]);
+    git(&dir, &["commit", "-qm", message]);
     let head = git(&dir, &["rev-parse", "HEAD"]);
     Checkout { dir, base, head }
 }

@@ -5,6 +5,7 @@
 //! compare_graphs.py, the rest and the docker-context tarballs byte for byte).
 //! `compare_decisions.py` does the comparison.
 
+use crate::common::{copy_dir, git};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,25 +15,13 @@ fn here() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A checkout of `root` (as taskcluster/) with kinds/.taskcluster.yml, a base commit and a head
 /// commit that changes a file.
 fn checkout(name: &str, root: &Path) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tg-vs-python-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    assert!(Command::new("cp").arg("-r").arg(root).arg(dir.join("taskcluster")).status().unwrap().success());
-    let _ = std::fs::remove_dir_all(dir.join("taskcluster/hooked_taskgraph/__pycache__"));
+    copy_dir(root, &dir.join("taskcluster"));
     std::fs::copy(here().join("../kinds/.taskcluster.yml"), dir.join(".taskcluster.yml")).unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
     git(&dir, &["add", "-A"]);

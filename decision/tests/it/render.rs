@@ -2,6 +2,7 @@
 //! Taskcluster's GitHub service implements) for a GitHub push, runs tg-decision with
 //! `taskgraph decision`'s flags; the rendered command, run in a checkout, makes the decision.
 
+use crate::common::{copy_dir, git};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,29 +12,19 @@ fn checkout() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let kinds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kinds");
-    assert!(Command::new("cp").arg("-r").arg(&kinds).arg(dir.join("taskcluster")).status().unwrap().success());
+    copy_dir(&kinds, &dir.join("taskcluster"));
     std::fs::copy(kinds.join(".taskcluster.yml"), dir.join(".taskcluster.yml")).unwrap();
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(["-c", "user.email=t@e", "-c", "user.name=t"])
-            .args(args)
-            .current_dir(&dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "base"]);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "base"]);
     std::fs::write(dir.join("README.md"), "changed\n").unwrap();
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "head"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "head"]);
     dir
 }
 
 fn rev(dir: &Path, spec: &str) -> String {
-    let out = Command::new("git").args(["rev-parse", spec]).current_dir(dir).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    git(dir, &["rev-parse", spec])
 }
 
 #[test]
